@@ -1,0 +1,88 @@
+"""Paths and environment settings. Nothing else in the package spells a path.
+
+The repository root is found from this file (the package is installed editable by `make setup`).
+Real reference data is read in place from the shared folder, never copied into the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+from pathlib import Path
+
+ROOT = Path(os.environ.get("SHOPCAT_ROOT", Path(__file__).resolve().parents[2]))
+NOTEBOOKS_DIR = ROOT / "notebooks"
+PARAMS_DIR = ROOT / "params"
+REPORTS_DIR = Path(os.environ.get("SHOPCAT_REPORTS", ROOT / "reports"))
+MODELS_DIR = Path(os.environ.get("SHOPCAT_MODELS", ROOT / "models"))  # git-ignored
+DATA_DIR = Path(os.environ.get("SHOPCAT_DATA", ROOT / "data"))  # git-ignored: generated and cached data
+CACHE_DIR = DATA_DIR / "cache"
+
+
+def shared_data_dir() -> Path | None:
+    """The shared reference data folder: $SHOPCAT_SHARED_DATA, else ../shared/data beside the checkout."""
+    env = os.environ.get("SHOPCAT_SHARED_DATA")
+    if env:
+        return Path(env)
+    default = ROOT.parent / "shared" / "data"
+    return default if default.is_dir() else None
+
+
+def shared_path(relative: str) -> Path:
+    """A file or folder inside the shared data; a clear error when it is not there."""
+    base = shared_data_dir()
+    if base is None:
+        raise FileNotFoundError(
+            f"Shared reference data not found: set SHOPCAT_SHARED_DATA to the folder that holds '{relative}'."
+        )
+    path = base / relative
+    if not path.exists():
+        raise FileNotFoundError(f"'{relative}' is not in the shared data folder {base}.")
+    return path
+
+
+def device(name: str = "auto"):
+    """The torch device: CUDA when present, else CPU. 'auto' lets the same code run on both."""
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    """Same seed, same numbers: python, numpy and torch generators."""
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+
+        torch.manual_seed(seed)
+    except ImportError:
+        pass
+
+
+def set_threads(n: int | None = None) -> int:
+    """Torch intra-op threads: all cores unless told otherwise (2 here)."""
+    import torch
+
+    n = n or os.cpu_count() or 1
+    torch.set_num_threads(n)
+    return n
+
+
+def git_commit() -> str:
+    """The checkout's commit, with '+dirty' when the work tree differs from it."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        return sha + ("+dirty" if dirty else "")
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return "unknown"

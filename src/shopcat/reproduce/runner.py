@@ -1,0 +1,225 @@
+"""Rerun the experiment notebooks into reports/: `make reproduce` calls this.
+
+Notebooks run in the order of their number, which is the order of the analysis DAG (a notebook only
+reads what lower-numbered ones wrote). Each run is keyed by the notebook file, its merged parameters,
+the package source and the keys of the notebooks upstream of it; an unchanged key whose last run
+succeeded is skipped, so a rerun with nothing changed takes seconds. A failing notebook stops the run
+with its name and the failing cell, and the scorecard marks it failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from shopcat import config
+from shopcat.reproduce.params import PROFILES, merge_params, parse_overrides
+from shopcat.reproduce.scorecard import write_index
+
+# Edges of the analysis DAG beyond "lower numbers run first": what a notebook reads from another.
+UPSTREAM = {
+    "13_serving_throughput": ("01_baseline_vs_human",),
+}
+HTML_LIMIT_BYTES = 5 * 1024 * 1024
+
+
+class NotebookFailed(RuntimeError):
+    pass
+
+
+def list_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
+    return sorted(Path(notebooks_dir or config.NOTEBOOKS_DIR).glob("[0-9][0-9]_*.ipynb"))
+
+
+def source_hash(src_dir: Path | None = None) -> str:
+    """A hash of the package's Python source: a change anywhere in src/shopcat reruns everything."""
+    src_dir = Path(src_dir or config.ROOT / "src" / "shopcat")
+    digest = hashlib.sha256()
+    for path in sorted(src_dir.rglob("*.py")):
+        digest.update(str(path.relative_to(src_dir)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def run_key(notebook: Path, params: dict, profile: str, src: str, upstream_keys: list[str]) -> str:
+    digest = hashlib.sha256()
+    digest.update(notebook.read_bytes())
+    digest.update(json.dumps(params, sort_keys=True, default=str).encode())
+    digest.update(profile.encode())
+    digest.update(src.encode())
+    for key in upstream_keys:
+        digest.update(key.encode())
+    return digest.hexdigest()
+
+
+def _state_path(reports_dir: Path, name: str) -> Path:
+    return reports_dir / ".state" / f"{name}.json"
+
+
+def _last_good_key(reports_dir: Path, name: str) -> str | None:
+    state = _state_path(reports_dir, name)
+    html, report = reports_dir / f"{name}.html", reports_dir / f"{name}.json"
+    if not (state.exists() and html.exists() and report.exists()):
+        return None
+    if json.loads(report.read_text(encoding="utf-8")).get("status") != "ok":
+        return None
+    return json.loads(state.read_text(encoding="utf-8")).get("key")
+
+
+def to_html(executed: Path, html: Path) -> int:
+    """The executed notebook as one self-contained HTML page; returns its size in bytes."""
+    import nbconvert
+    import nbformat
+
+    body, _ = nbconvert.HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
+    html.write_text(body, encoding="utf-8")
+    return html.stat().st_size
+
+
+def _failing_cell(executed: Path) -> tuple[int | None, str]:
+    """1-based number, in the source notebook, and first line of the cell that raised.
+
+    Papermill's executed copy has extra cells (injected parameters, an error banner); they are not counted.
+    """
+    import nbformat
+
+    if not executed.exists():
+        return None, ""
+    added = {"injected-parameters", "papermill-error-cell-tag"}
+    cells = [c for c in nbformat.read(executed, as_version=4).cells if not added & set(c.metadata.get("tags", []))]
+    for number, cell in enumerate(cells, start=1):
+        if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
+            return number, cell.source.splitlines()[0] if cell.source else ""
+    return None, ""
+
+
+def run_one(
+    notebook: Path, params: dict, profile: str, key: str, reports_dir: Path, kernel: str = "python3"
+) -> dict:
+    """Execute one notebook with papermill, convert it to HTML and complete its report JSON."""
+    import papermill
+
+    name = notebook.stem
+    executed = reports_dir / f"{name}.ipynb"
+    report_path = reports_dir / f"{name}.json"
+    started = time.time()
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=params,
+            kernel_name=kernel,
+            cwd=str(notebook.parent),
+            progress_bar=False,
+        )
+        error = None
+    except papermill.PapermillExecutionError as exc:
+        error = f"{exc.ename}: {exc.evalue}"
+    if executed.exists():
+        to_html(executed, reports_dir / f"{name}.html")
+    wall = round(time.time() - started, 1)
+
+    record = {}
+    if report_path.exists() and report_path.stat().st_mtime >= started:
+        record = json.loads(report_path.read_text(encoding="utf-8"))
+    elif not error:  # absent, or left over from an earlier run: this run never reached report.save()
+        error = "the notebook finished without calling report.save()"
+    record.update(
+        name=name,
+        profile=profile,
+        params=params,
+        run_wall_time_s=wall,
+        git_commit=config.git_commit(),
+        run_key=key,
+        html=f"{name}.html",
+    )
+    if error:
+        cell, first_line = _failing_cell(executed)
+        record.update(status="failed", error=error, failing_cell=cell, failing_cell_source=first_line)
+    else:
+        record["status"] = "ok"
+    report_path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if error:
+        where = f"cell {record['failing_cell']} ({record['failing_cell_source']!r})"
+        raise NotebookFailed(f"{name} failed at {where}: {error}")
+
+    html_size = (reports_dir / f"{name}.html").stat().st_size
+    if html_size > HTML_LIMIT_BYTES:
+        print(f"warning: {name}.html is {html_size / 1e6:.1f} MB, over the 5 MB a report should stay under")
+    state = _state_path(reports_dir, name)
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text(json.dumps({"key": key, "finished_at": time.time()}), encoding="utf-8")
+    return record
+
+
+def reproduce(
+    profile: str = "cpu",
+    only: list[str] | None = None,
+    overrides: dict | None = None,
+    force: bool = False,
+    notebooks_dir: Path | None = None,
+    params_dir: Path | None = None,
+    reports_dir: Path | None = None,
+) -> int:
+    """Run the selected notebooks in DAG order; returns a process exit code."""
+    reports_dir = Path(reports_dir or config.REPORTS_DIR)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["SHOPCAT_REPORTS"] = str(reports_dir)  # the kernels write their JSON here
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    notebooks = list_notebooks(notebooks_dir)
+    if only:
+        wanted = set(only)
+        unknown = wanted - {nb.stem for nb in notebooks}
+        if unknown:
+            print(f"no notebook named {', '.join(sorted(unknown))}; have: {', '.join(nb.stem for nb in notebooks)}")
+            return 2
+        notebooks = [nb for nb in notebooks if nb.stem in wanted]
+
+    merged = {nb.stem: merge_params(nb, profile, overrides, params_dir) for nb in notebooks}
+    unused = set(overrides or {}) - {k for params in merged.values() for k in params}
+    if unused:
+        print(f"no selected notebook has a parameter named {', '.join(sorted(unused))}")
+        return 2
+
+    src = source_hash()
+    keys: dict[str, str] = {}
+    exit_code = 0
+    for nb in notebooks:
+        name = nb.stem
+        upstream = [keys.get(up) or _last_good_key(reports_dir, up) or "" for up in UPSTREAM.get(name, ())]
+        keys[name] = run_key(nb, merged[name], profile, src, upstream)
+        if not force and _last_good_key(reports_dir, name) == keys[name]:
+            print(f"{name}: unchanged since its last successful run, skipped")
+            continue
+        print(f"{name}: running (profile {profile})", flush=True)
+        try:
+            record = run_one(nb, merged[name], profile, keys[name], reports_dir)
+        except NotebookFailed as exc:
+            print(f"FAILED {exc}", file=sys.stderr)
+            exit_code = 1
+            break
+        print(f"{name}: ok in {record['run_wall_time_s']} s -> {reports_dir / (name + '.html')}")
+    index = write_index(reports_dir, [nb.stem for nb in list_notebooks(notebooks_dir)])
+    print(f"scorecard: {index}")
+    return exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m shopcat.reproduce.runner", description=__doc__.split("\n")[0])
+    parser.add_argument("--profile", default="cpu", choices=PROFILES)
+    parser.add_argument("--only", default="", help="space- or comma-separated notebook names (without .ipynb)")
+    parser.add_argument("--set", default="", help='overrides "key=value key2=value2", values read as YAML')
+    parser.add_argument("--force", action="store_true", help="rerun even when nothing changed")
+    args = parser.parse_args(argv)
+    only = [n for n in args.only.replace(",", " ").split() if n]
+    return reproduce(args.profile, only or None, parse_overrides(args.set), args.force)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

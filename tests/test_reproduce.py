@@ -1,0 +1,108 @@
+"""The reproduce harness on tiny notebooks: merge order, reports, skipping, failure handling, scorecard."""
+
+import json
+
+import nbformat
+import pytest
+
+from shopcat.reproduce.params import merge_params, parse_overrides
+from shopcat.reproduce.runner import reproduce
+from shopcat.reproduce.scorecard import write_index
+
+REPORT_CELL = """from shopcat.reproduce.report import Report, data_source
+report = Report("01_tiny", params=dict(seed=seed, size=size))
+if size < 0:
+    raise ValueError(f"size must be >= 0, got {size}")
+total = sum(range(size))
+report.save(metrics={"total": total}, data=data_source("simulated", "none"), claim="sums", deck="45",
+            ours=str(total), verdict="direction reproduced" if total == 45 else "not reproduced")"""
+
+
+def write_notebook(path, params_source, body=REPORT_CELL):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# tiny"),
+        nbformat.v4.new_code_cell(params_source, metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(body),
+    ]
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def project(tmp_path):
+    notebooks, params, reports = tmp_path / "notebooks", tmp_path / "params", tmp_path / "reports"
+    for folder in (notebooks, params / "profiles", reports):
+        folder.mkdir(parents=True)
+    write_notebook(notebooks / "01_tiny.ipynb", "profile = 'cpu'\nseed = 0\nsize = 3")
+    (params / "profiles" / "smoke.yaml").write_text("profile: smoke\nseed: 1\nsize: 4\nunused_key: 9\n")
+    (params / "profiles" / "cpu.yaml").write_text("profile: cpu\nseed: 2\n")
+    (params / "01_tiny.yaml").write_text("size: 10\nprofiles:\n  smoke: {size: 5}\n")
+    return {"notebooks_dir": notebooks, "params_dir": params, "reports_dir": reports}
+
+
+def test_merge_order_defaults_profile_experiment_section_overrides(project):
+    nb = project["notebooks_dir"] / "01_tiny.ipynb"
+    params_dir = project["params_dir"]
+    assert merge_params(nb, "cpu", None, params_dir) == {"profile": "cpu", "seed": 2, "size": 10}
+    assert merge_params(nb, "smoke", None, params_dir) == {"profile": "smoke", "seed": 1, "size": 5}
+    assert merge_params(nb, "smoke", {"size": 7}, params_dir)["size"] == 7
+    assert "unused_key" not in merge_params(nb, "smoke", None, params_dir)
+
+
+def test_parse_overrides_reads_yaml_values():
+    assert parse_overrides("a=3 b=0.5 c=[0,1] d=true e=text") == {
+        "a": 3, "b": 0.5, "c": [0, 1], "d": True, "e": "text"}
+    with pytest.raises(ValueError, match="key=value"):
+        parse_overrides(["novalue"])
+
+
+def test_run_writes_reports_then_skips_when_unchanged(project, capsys):
+    reports = project["reports_dir"]
+    assert reproduce("cpu", **project) == 0
+    record = json.loads((reports / "01_tiny.json").read_text())
+    assert record["status"] == "ok" and record["metrics"]["total"] == 45
+    assert record["params"] == {"profile": "cpu", "seed": 2, "size": 10}
+    assert record["profile"] == "cpu" and record["verdict"] == "direction reproduced"
+    assert "'total': 45" in (reports / "01_tiny.html").read_text()  # the executed output
+    assert "01_tiny" in (reports / "index.html").read_text()
+
+    capsys.readouterr()
+    assert reproduce("cpu", **project) == 0
+    assert "unchanged since its last successful run, skipped" in capsys.readouterr().out
+
+    assert reproduce("cpu", overrides={"size": 4}, **project) == 0
+    assert json.loads((reports / "01_tiny.json").read_text())["metrics"]["total"] == 6
+
+
+def test_broken_parameter_stops_with_name_and_cell_and_index_shows_failed(project, capsys):
+    code = reproduce("cpu", overrides={"size": -1}, **project)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "01_tiny failed at cell" in err and "size must be >= 0" in err
+    record = json.loads((project["reports_dir"] / "01_tiny.json").read_text())
+    assert record["status"] == "failed" and record["failing_cell"] == 3
+    index = (project["reports_dir"] / "index.html").read_text()
+    assert "failed" in index and "size must be &gt;= 0" in index
+
+
+def test_notebook_that_never_saves_its_report_is_failed(project):
+    write_notebook(project["notebooks_dir"] / "02_silent.ipynb", "seed = 0", body="x = 1")
+    assert reproduce("cpu", only=["02_silent"], **project) == 1
+    record = json.loads((project["reports_dir"] / "02_silent.json").read_text())
+    assert record["error"] == "the notebook finished without calling report.save()"
+
+
+def test_unknown_override_or_notebook_is_refused(project):
+    assert reproduce("cpu", overrides={"nope": 1}, **project) == 2
+    assert reproduce("cpu", only=["99_missing"], **project) == 2
+
+
+def test_scorecard_names_data_kind_and_unrun_experiments(tmp_path):
+    (tmp_path / "01_a.json").write_text(json.dumps({
+        "name": "01_a", "status": "ok", "verdict": "not reproduced", "deck": "65 vs 45", "ours": "60 vs 58",
+        "data": {"kind": "simulated", "name": "shopcat.sim seed 0"}, "profile": "cpu", "seed": 0}))
+    page = write_index(tmp_path, ["01_a", "02_b"]).read_text()
+    assert "<b>simulated</b>: shopcat.sim seed 0" in page
+    assert "not reproduced" in page and "65 vs 45" in page
+    assert page.count("not run") >= 1
