@@ -695,7 +695,7 @@ def object_mask(product_id: str, leaf_path: str, size: int, seed: int = 0) -> np
     return mask.reshape(size, ss, size, ss).mean(axis=(1, 3), dtype=np.float32) if ss > 1 else mask
 
 
-def _file_name(product_id: str) -> str:
+def image_file_name(product_id: str) -> str:
     return re.sub(r"[^\w.-]", "_", str(product_id)) + ".png"
 
 
@@ -706,7 +706,7 @@ def save_images(product_ids, leaf_paths, out_dir, size: int, limit: int | None =
     pairs = list(zip(product_ids, leaf_paths, strict=True))[: limit if limit is not None else None]
     start = time.perf_counter()
     for pid, leaf in pairs:
-        Image.fromarray(render_image(pid, leaf, size, seed)).save(out_dir / _file_name(pid), compress_level=1)
+        Image.fromarray(render_image(pid, leaf, size, seed)).save(out_dir / image_file_name(pid), compress_level=1)
     elapsed = time.perf_counter() - start
     return len(pairs) / elapsed if elapsed > 0 else float("inf")
 
