@@ -34,7 +34,7 @@ def project(tmp_path):
     notebooks, params, reports = tmp_path / "notebooks", tmp_path / "params", tmp_path / "reports"
     for folder in (notebooks, params / "profiles", reports):
         folder.mkdir(parents=True)
-    write_notebook(notebooks / "01_tiny.ipynb", "profile = 'cpu'\nseed = 0\nsize = 3")
+    write_notebook(notebooks / "01_tiny.ipynb", "profile = 'cpu'\nseed = 0\nsize = 3\nflag = True")
     (params / "profiles" / "smoke.yaml").write_text("profile: smoke\nseed: 1\nsize: 4\nunused_key: 9\n")
     (params / "profiles" / "cpu.yaml").write_text("profile: cpu\nseed: 2\n")
     (params / "01_tiny.yaml").write_text("size: 10\nprofiles:\n  smoke: {size: 5}\n")
@@ -44,10 +44,17 @@ def project(tmp_path):
 def test_merge_order_defaults_profile_experiment_section_overrides(project):
     nb = project["notebooks_dir"] / "01_tiny.ipynb"
     params_dir = project["params_dir"]
-    assert merge_params(nb, "cpu", None, params_dir) == {"profile": "cpu", "seed": 2, "size": 10}
-    assert merge_params(nb, "smoke", None, params_dir) == {"profile": "smoke", "seed": 1, "size": 5}
+    assert merge_params(nb, "cpu", None, params_dir) == {"profile": "cpu", "seed": 2, "size": 10, "flag": True}
+    assert merge_params(nb, "smoke", None, params_dir) == {"profile": "smoke", "seed": 1, "size": 5, "flag": True}
     assert merge_params(nb, "smoke", {"size": 7}, params_dir)["size"] == 7
     assert "unused_key" not in merge_params(nb, "smoke", None, params_dir)
+
+
+def test_parameters_cell_must_hold_literals(project):
+    nb = project["notebooks_dir"] / "02_expr.ipynb"
+    write_notebook(nb, "seed = 0\nsizes = list(range(3))")
+    with pytest.raises(ValueError, match="sizes = list\\(range\\(3\\)\\) is not a literal"):
+        merge_params(nb, "cpu", None, project["params_dir"])
 
 
 def test_parse_overrides_reads_yaml_values():
@@ -62,7 +69,7 @@ def test_run_writes_reports_then_skips_when_unchanged(project, capsys):
     assert reproduce("cpu", **project) == 0
     record = json.loads((reports / "01_tiny.json").read_text())
     assert record["status"] == "ok" and record["metrics"]["total"] == 45
-    assert record["params"] == {"profile": "cpu", "seed": 2, "size": 10}
+    assert record["params"] == {"profile": "cpu", "seed": 2, "size": 10, "flag": True}
     assert record["profile"] == "cpu" and record["verdict"] == "direction reproduced"
     assert "'total': 45" in (reports / "01_tiny.html").read_text()  # the executed output
     assert "01_tiny" in (reports / "index.html").read_text()

@@ -9,6 +9,7 @@ some notebooks do not use. The merged dict is what papermill injects and what th
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import yaml
@@ -22,7 +23,16 @@ def notebook_defaults(notebook: Path) -> dict:
     """The defaults of the notebook's cell tagged `parameters`, as papermill reads them."""
     import papermill
 
-    return {name: spec["default"] for name, spec in papermill.inspect_notebook(str(notebook)).items()}
+    defaults = {}
+    for name, spec in papermill.inspect_notebook(str(notebook)).items():
+        try:
+            defaults[name] = ast.literal_eval(spec["default"])
+        except (ValueError, SyntaxError) as exc:
+            raise ValueError(
+                f"{notebook.name}: parameter {name} = {spec['default']} is not a literal; "
+                "a parameters cell holds plain default values only"
+            ) from exc
+    return defaults
 
 
 def _read_yaml(path: Path) -> dict:

@@ -15,6 +15,11 @@ from pathlib import Path
 
 from shopcat import config
 
+try:  # every notebook imports this module; its figures name Korean categories, so use a font with Hangul
+    import koreanize_matplotlib  # noqa: F401
+except ImportError:
+    pass
+
 VERDICTS = ("direction reproduced", "not reproduced", "not applicable", "partly reproduced")
 
 
