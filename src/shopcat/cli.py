@@ -12,13 +12,13 @@ VERBS = {
     "validate": ("shopcat.data.validate_cli", "cli_validate", "check a catalog file, write its rejects"),
     "simulate": ("shopcat.sim.cli", "cli_simulate", "write a simulated catalog (and images)"),
     "predict": ("shopcat.text.predictor", "cli_predict", "top-k categories for a title from a saved model"),
-    "serve": ("shopcat.serve.cli", "cli_serve", "run the Kafka categorisation pipeline"),
-    "produce": ("shopcat.serve.cli", "cli_produce", "feed a Kafka topic from a catalog file"),
+    "serve": ("shopcat.serve.pipeline", "cli_serve", "run the Kafka categorisation pipeline"),
+    "produce": ("shopcat.serve.feed", "cli_produce", "feed a Kafka topic from a catalog file"),
     "reproduce": ("shopcat.reproduce.runner", "main", "rerun the experiment notebooks into reports/"),
 }
 BENCHMARKS = {
     "tokenizer": ("shopcat.text.bench", "cli_bench_tokenizer", "titles/s per core of the Kiwi tokenizer"),
-    "serve": ("shopcat.serve.cli", "cli_bench_serve", "pipeline msg/s vs the naive loop and the model ceiling"),
+    "serve": ("shopcat.serve.bench", "cli_bench_serve", "pipeline msg/s vs the naive loop and the model ceiling"),
     "images": ("shopcat.sim.images", "cli_bench_images", "simulated images rendered per second"),
     "simulate": ("shopcat.sim.cli", "cli_bench_simulate", "time and memory to simulate a catalog"),
 }

@@ -1,0 +1,538 @@
+"""The serving pipeline: topic -> consumers -> preprocessing workers -> batching classifier -> topic.
+
+    input topic --> consumer 0..N-1 (one consumer group)
+                      | chunks of raw messages, over one shared queue or one queue per consumer ("multi")
+                      v
+                    preprocessing worker 0..M-1 (parse JSON, check fields, tokenize, vocab lookup, image decode)
+                      | preprocessed items                        \\ unusable messages -> dead-letter topic
+                      v
+                    batch queue --> classifier (batches by size or timeout, GPU when present) --> output topic
+                      ack (partition, offset) back to the consumer that owns the offset, once the broker
+                      has acknowledged the prediction or the dead-letter record
+
+A consumer commits, per partition, the lowest offset still in flight (or the one after the last read), so a
+committed offset never passes a message whose result is not stored: at-least-once. A process that dies may
+leave a shared multiprocessing queue locked or half-written, so the supervisor restarts the whole set of
+processes from the committed offsets (crash-only): nothing is lost, what was in flight comes out twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import multiprocessing as mp
+import os
+import queue as queue_lib
+import signal
+import socket
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from shopcat.serve.batcher import next_batch
+from shopcat.serve.stand_in import load_predictor
+from shopcat.serve.transport import Transport, make_sink, make_source
+
+# Indices into the shared stats array (counts include duplicates after a restart).
+CONSUMED, PREPROCESSED, DEAD_LETTERED, DELIVERED, BATCHES = range(5)
+
+
+@dataclass
+class ServeConfig:
+    in_topic: str = "products"
+    out_topic: str = "predictions"
+    dead_letter_topic: str = "products.dead-letter"
+    group: str = "shopcat-serve"
+    consumers: int = 2
+    preprocessors: int = 2
+    queue_mode: str = "multi"  # "shared": one work queue for all; "multi": one per consumer
+    max_batch: int = 256
+    max_wait_ms: float = 20.0
+    top_k: int = 3
+    chunk: int = 256  # messages a consumer hands over at a time (one queue operation per chunk)
+    queue_chunks: int = 8  # bound of each queue, in chunks: back-pressure instead of unbounded memory
+    max_title_chars: int = 2000
+    device: str = "auto"
+    classifier_threads: int | None = None  # torch threads in the classifier; None: all cores
+    predict: bool = True  # False: preprocessing only (the notebook's preprocessing plot); acks without a model
+    drain_s: float = 30.0  # on stop, how long consumers wait for their in-flight messages
+
+
+# --------------------------------------------------------------------------- parsing one message
+
+
+class Unusable(ValueError):
+    """A message that no retry can fix; its text is the dead-letter reason."""
+
+
+def parse_message(value: bytes | None, max_title_chars: int) -> dict:
+    """The message as a dict with str product_id, title, mall_category and optional image bytes, or Unusable."""
+    if value is None:
+        raise Unusable("empty message")
+    try:
+        message = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Unusable(f"not JSON: {error}") from None
+    if not isinstance(message, dict):
+        raise Unusable(f"not a JSON object: {type(message).__name__}")
+    for name in ("product_id", "title"):
+        if name not in message or message[name] is None:
+            raise Unusable(f"missing field: {name}")
+    for name in ("product_id", "title", "mall_category", "image_b64"):
+        if name in message and message[name] is not None and not isinstance(message[name], str):
+            raise Unusable(f"wrong type: {name} must be a string, not {type(message[name]).__name__}")
+    if not message["title"].strip():
+        raise Unusable("empty title")
+    if len(message["title"]) > max_title_chars:
+        raise Unusable(f"title too long: {len(message['title'])} chars > {max_title_chars}")
+    image = None
+    if message.get("image_b64"):
+        try:
+            image = base64.b64decode(message["image_b64"], validate=True)
+        except ValueError as error:
+            raise Unusable(f"broken image: not base64 ({error})") from None
+    return {"product_id": message["product_id"], "title": message["title"],
+            "mall_category": message.get("mall_category") or "", "image": image}
+
+
+def decode_image(data: bytes, size: int | None) -> np.ndarray:
+    """Image bytes (JPEG, PNG, ...) to an RGB uint8 array, resized to size x size when the model wants one."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image = image.convert("RGB")
+            if size:
+                image = image.resize((size, size))
+            return np.asarray(image)
+    except Exception as error:  # PIL raises many kinds for broken bytes
+        raise Unusable(f"broken image: {type(error).__name__}: {error}") from None
+
+
+def preprocess_message(predictor, value: bytes | None, max_title_chars: int) -> tuple[str, dict]:
+    """(product_id, model inputs) for one raw message; Unusable with the reason when it cannot be served.
+
+    Images are decoded whenever a message carries one, so broken bytes are caught even by a text-only model;
+    a model with an image branch (an `image_size` attribute) gets the resized array as `image=`.
+    """
+    message = parse_message(value, max_title_chars)
+    image_size = getattr(predictor, "image_size", None)
+    image = decode_image(message["image"], image_size) if message["image"] is not None else None
+    try:
+        if image_size and image is not None:
+            features = predictor.preprocess(message["title"], message["mall_category"], image=image)
+        else:
+            features = predictor.preprocess(message["title"], message["mall_category"])
+    except Exception as error:
+        raise Unusable(f"preprocess failed: {type(error).__name__}: {error}") from None
+    return message["product_id"], features
+
+
+def dead_letter(value: bytes | None, reason: str, topic: str, partition: int, offset: int) -> bytes:
+    """The dead-letter record: why, where it came from, and the start of the message (never all 10 MB)."""
+    head = (value or b"")[:500].decode("utf-8", errors="replace")
+    return json.dumps({"reason": reason, "topic": topic, "partition": partition, "offset": offset,
+                       "size": len(value or b""), "head": head}, ensure_ascii=False).encode("utf-8")
+
+
+def prediction_record(product_id: str, top: list[tuple[str, float]], version: str,
+                      partition: int, offset: int) -> bytes:
+    return json.dumps({"product_id": product_id,
+                       "top_k": [{"category": c, "prob": round(p, 6)} for c, p in top],
+                       "model_version": version, "partition": partition, "offset": offset},
+                      ensure_ascii=False).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- the processes
+
+
+def _single_threaded_torch() -> None:
+    """Workers that do not run the model should not each grab every core for torch's thread pool."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _add(stats, index: int, n: int) -> None:
+    with stats.get_lock():
+        stats[index] += n
+
+
+def _put(q, item, abort) -> bool:
+    """Put with back-pressure, giving up when the generation is aborted (so we never block forever)."""
+    while True:
+        try:
+            q.put(item, timeout=0.5)
+            return True
+        except queue_lib.Full:
+            if abort.is_set():
+                return False
+
+
+def _send_acks(acks: dict, ack_queues) -> None:
+    for consumer, offsets in acks.items():
+        if offsets:
+            ack_queues[consumer].put(offsets)
+    acks.clear()
+
+
+def consumer_main(idx, transport, cfg, work_queue, ack_queue, stop_consuming, abort, stats, assigned, member):
+    """Read the input topic; track in-flight offsets per partition; commit what is acknowledged."""
+    work_queue.cancel_join_thread()  # exiting must never wait on a queue another process may have broken
+    inflight: dict[int, set[int]] = {}
+    next_offset: dict[int, int] = {}
+    committed: dict[int, int] = {}
+    source = None
+
+    def commit(partitions=None):
+        points = {}
+        for p in list(next_offset) if partitions is None else partitions:
+            if p in next_offset:
+                point = min(inflight[p]) if inflight.get(p) else next_offset[p]
+                if committed.get(p) != point:
+                    points[p] = point
+        source.commit(points)
+        committed.update(points)
+
+    def on_assign(partitions):
+        assigned[idx] = len(partitions)
+
+    def on_revoke(partitions):
+        drain_acks()
+        commit(partitions)
+        for p in partitions:
+            inflight.pop(p, None), next_offset.pop(p, None), committed.pop(p, None)
+        assigned[idx] = 0
+
+    def drain_acks():
+        while True:
+            try:
+                offsets = ack_queue.get_nowait()
+            except queue_lib.Empty:
+                return
+            for p, o in offsets:
+                if p in inflight:
+                    inflight[p].discard(o)
+
+    source = make_source(transport, cfg.in_topic, cfg.group, on_assign, on_revoke, member)
+    last_commit, drain_deadline = time.monotonic(), None
+    while not abort.is_set():
+        if not stop_consuming.is_set():
+            records = source.poll(cfg.chunk, 0.05)
+            if records:
+                t = time.time()
+                for r in records:
+                    inflight.setdefault(r.partition, set()).add(r.offset)
+                    next_offset[r.partition] = r.offset + 1
+                if not _put(work_queue, (idx, t, [(r.partition, r.offset, r.value) for r in records]), abort):
+                    break
+                _add(stats, CONSUMED, len(records))
+        else:
+            drain_deadline = drain_deadline or time.monotonic() + cfg.drain_s
+            if not any(inflight.values()) or time.monotonic() > drain_deadline:
+                break
+            time.sleep(0.01)
+        drain_acks()
+        if time.monotonic() - last_commit > 0.2:
+            commit()
+            last_commit = time.monotonic()
+    drain_acks()
+    commit()
+    source.close()
+
+
+def preprocessor_main(idx, transport, cfg, model_path, work_queue, batch_queue, ack_queues, stop_all, abort,
+                      stats):
+    """Turn raw messages into model inputs; send unusable ones to the dead-letter topic with the reason."""
+    _single_threaded_torch()
+    batch_queue.cancel_join_thread()
+    predictor = load_predictor(model_path)
+    sink = make_sink(transport)
+    acks: dict[int, list] = defaultdict(list)
+
+    def on_dead_letter_delivered(consumer, p, o):
+        return lambda error: error is None and acks[consumer].append((p, o))
+
+    while not abort.is_set():
+        try:
+            consumer, t, records = work_queue.get(timeout=0.1)
+        except queue_lib.Empty:
+            sink.poll(0)
+            _send_acks(acks, ack_queues)
+            if stop_all.is_set():
+                break
+            continue
+        items, dead = [], 0
+        for p, o, value in records:
+            try:
+                product_id, features = preprocess_message(predictor, value, cfg.max_title_chars)
+                items.append((consumer, p, o, product_id, features, t))
+            except Unusable as error:
+                dead += 1
+                sink.produce(cfg.dead_letter_topic, None, dead_letter(value, str(error), cfg.in_topic, p, o),
+                             on_dead_letter_delivered(consumer, p, o))
+        if items and not _put(batch_queue, items, abort):
+            break
+        _add(stats, PREPROCESSED, len(items))
+        if dead:
+            _add(stats, DEAD_LETTERED, dead)
+        sink.poll(0)
+        _send_acks(acks, ack_queues)
+    sink.flush()
+    _send_acks(acks, ack_queues)
+
+
+def classifier_main(transport, cfg, model_path, batch_queue, ack_queues, stop_all, abort, stats, results):
+    """Batch, predict, produce; acknowledge each offset once the broker has the prediction."""
+    import torch
+
+    from shopcat import config
+
+    torch.set_num_threads(cfg.classifier_threads or os.cpu_count() or 1)
+    predictor = load_predictor(model_path, config.device(cfg.device))
+    version = str(getattr(predictor, "version", "unknown"))
+    sink = make_sink(transport)
+    acks: dict[int, list] = defaultdict(list)
+    latencies: list[float] = []
+    buffer: deque = deque()
+    delivered = 0
+
+    def on_delivered(consumer, p, o, t):
+        def callback(error):
+            nonlocal delivered
+            if error is None:
+                acks[consumer].append((p, o))
+                latencies.append(time.time() - t)
+                delivered += 1
+        return callback
+
+    def publish():
+        nonlocal delivered
+        sink.poll(0)
+        _send_acks(acks, ack_queues)
+        if delivered:
+            _add(stats, DELIVERED, delivered)
+            delivered = 0
+
+    while not abort.is_set():
+        batch = next_batch(batch_queue, buffer, cfg.max_batch, cfg.max_wait_ms / 1000)
+        if not batch:
+            publish()
+            if stop_all.is_set():
+                break
+            continue
+        if cfg.predict:
+            probs = predictor.forward(predictor.collate([item[4] for item in batch]))
+            for (consumer, p, o, product_id, _, t), top in zip(batch, predictor.topk(probs, cfg.top_k),
+                                                               strict=True):
+                sink.produce(cfg.out_topic, product_id, prediction_record(product_id, top, version, p, o),
+                             on_delivered(consumer, p, o, t))
+        else:
+            for consumer, p, o, _, _, t in batch:
+                on_delivered(consumer, p, o, t)(None)
+        _add(stats, BATCHES, 1)
+        publish()
+    sink.flush()
+    publish()
+    results.put(np.asarray(latencies, dtype=np.float32))
+
+
+# --------------------------------------------------------------------------- the supervisor
+
+
+class Pipeline:
+    """Start, watch and stop the pipeline's processes. `with Pipeline(...) as pipe:` stops them on the way out."""
+
+    def __init__(self, model_path, transport: Transport | None = None, cfg: ServeConfig | None = None,
+                 start_method: str = "forkserver", max_restarts: int = 5):
+        self.model_path = str(model_path)
+        self.transport = transport or Transport()
+        self.cfg = cfg or ServeConfig()
+        if self.cfg.queue_mode not in ("shared", "multi"):
+            raise ValueError(f"queue_mode must be 'shared' or 'multi', not {self.cfg.queue_mode!r}")
+        if self.cfg.queue_mode == "multi" and self.cfg.preprocessors < self.cfg.consumers:
+            raise ValueError("queue_mode 'multi' needs at least one preprocessor per consumer queue")
+        self.ctx = mp.get_context(start_method)
+        if start_method == "forkserver":  # import torch once in the server, not once per process (~3-10 s each)
+            self.ctx.set_forkserver_preload(["torch", "shopcat.serve.pipeline"])
+        self.stats = self.ctx.Array("d", 5)
+        self.assigned = self.ctx.Array("i", self.cfg.consumers)
+        self.restarts, self.max_restarts, self.failed = 0, max_restarts, False
+        # the same name for consumer i across restarts (Kafka static membership), unique per supervisor
+        self.member_prefix = f"{self.cfg.group}-{socket.gethostname()}-{os.getpid()}"
+        self.latencies: list[np.ndarray] = []
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._monitor: threading.Thread | None = None
+        self.generation: dict = {}
+
+    # a "generation" is one set of processes with their own queues; a crash replaces it whole
+    def _spawn(self) -> None:
+        cfg, ctx = self.cfg, self.ctx
+        n_work_queues = cfg.consumers if cfg.queue_mode == "multi" else 1
+        work_queues = [ctx.Queue(cfg.queue_chunks) for _ in range(n_work_queues)]
+        batch_queue = ctx.Queue(cfg.queue_chunks * max(1, cfg.preprocessors))
+        ack_queues = [ctx.Queue() for _ in range(cfg.consumers)]
+        events = {name: ctx.Event() for name in ("stop_consuming", "stop_all", "abort")}
+        results = ctx.Queue()
+        for i in range(cfg.consumers):
+            self.assigned[i] = 0
+        consumers = [ctx.Process(target=consumer_main, name=f"serve-consumer-{i}", daemon=True, args=(
+            i, self.transport, cfg, work_queues[i % n_work_queues], ack_queues[i], events["stop_consuming"],
+            events["abort"], self.stats, self.assigned, f"{self.member_prefix}-{i}")) for i in range(cfg.consumers)]
+        preprocessors = [ctx.Process(target=preprocessor_main, name=f"serve-preprocessor-{i}", daemon=True, args=(
+            i, self.transport, cfg, self.model_path, work_queues[i % n_work_queues], batch_queue, ack_queues,
+            events["stop_all"], events["abort"], self.stats)) for i in range(cfg.preprocessors)]
+        classifier = ctx.Process(target=classifier_main, name="serve-classifier", daemon=True, args=(
+            self.transport, cfg, self.model_path, batch_queue, ack_queues, events["stop_all"], events["abort"],
+            self.stats, results))
+        for process in [classifier, *preprocessors, *consumers]:
+            process.start()
+        # Process.start() drops its args, so the queues must be held here or they are freed (and their
+        # semaphores unlinked) before a child has unpickled them.
+        self.generation = dict(consumers=consumers, preprocessors=preprocessors, classifier=classifier,
+                               events=events, results=results, queues=(work_queues, batch_queue, ack_queues))
+
+    def _processes(self) -> list:
+        g = self.generation
+        return [*g.get("consumers", []), *g.get("preprocessors", []), *([g["classifier"]] if g else [])]
+
+    def pids(self) -> dict[str, list[int]]:
+        g = self.generation
+        return {"consumers": [p.pid for p in g["consumers"]],
+                "preprocessors": [p.pid for p in g["preprocessors"]], "classifier": [g["classifier"].pid]}
+
+    def _kill_generation(self) -> None:
+        g = self.generation
+        g["events"]["abort"].set()
+        for process in [*g["preprocessors"], g["classifier"]]:
+            if process.is_alive():
+                os.kill(process.pid, signal.SIGKILL)
+        for process in g["consumers"]:  # given a moment to leave the group, so the rebalance is quick
+            process.join(3)
+            if process.is_alive():
+                os.kill(process.pid, signal.SIGKILL)
+        for process in self._processes():
+            process.join(5)
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(0.2):
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                if any(p.exitcode is not None for p in self._processes()):
+                    if self.restarts >= self.max_restarts:
+                        self.failed = True
+                        return
+                    self.restarts += 1
+                    self._kill_generation()
+                    self._spawn()
+
+    def start(self) -> Pipeline:
+        self._spawn()
+        self._monitor = threading.Thread(target=self._watch, name="serve-supervisor", daemon=True)
+        self._monitor.start()
+        return self
+
+    def ready(self) -> bool:
+        """True once every consumer holds partitions (or the in-process source)."""
+        return all(self.assigned[i] > 0 for i in range(self.cfg.consumers))
+
+    def counts(self) -> dict[str, int]:
+        names = ("consumed", "preprocessed", "dead_lettered", "delivered", "batches")
+        return {name: int(self.stats[i]) for i, name in enumerate(names)}
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Drain: consumers stop reading and wait for their in-flight acks, then the rest finishes its work."""
+        self._stopping.set()
+        with self._lock:
+            if not self.generation:
+                return
+            g = self.generation
+            g["events"]["stop_consuming"].set()
+            for process in g["consumers"]:
+                process.join(timeout)
+            g["events"]["stop_all"].set()
+            try:
+                self.latencies.append(g["results"].get(timeout=timeout))
+            except queue_lib.Empty:
+                pass
+            for process in self._processes():
+                process.join(10)
+                if process.is_alive():
+                    os.kill(process.pid, signal.SIGKILL)
+                    process.join(5)
+            self.generation = {}
+
+    def __enter__(self) -> Pipeline:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def describe(self) -> dict:
+        return {**asdict(self.cfg), "restarts": self.restarts}
+
+
+def wait_for(pipe: Pipeline, n_messages: int, timeout: float, poll_s: float = 0.02) -> dict:
+    """Wait until n_messages came out (predictions plus dead letters); the time from the first one read."""
+    start = time.monotonic()
+    first = None
+    while time.monotonic() - start < timeout:
+        counts = pipe.counts()
+        if first is None and counts["consumed"] > 0:
+            first = time.monotonic()
+        if counts["delivered"] + counts["dead_lettered"] >= n_messages:
+            break
+        time.sleep(poll_s)
+    end = time.monotonic()
+    counts = pipe.counts()
+    seconds = end - (first or start)
+    done = counts["delivered"] + counts["dead_lettered"]
+    return {**counts, "seconds": seconds, "msg_per_s": done / seconds if seconds > 0 else 0.0,
+            "complete": done >= n_messages}
+
+
+def cli_serve(argv: list[str]) -> int:
+    """`shopcat serve --bootstrap HOST:PORT --model PATH --in TOPIC --out TOPIC [...]`: run until Ctrl-C."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="shopcat serve", description="Categorise a stream of products.")
+    parser.add_argument("--bootstrap", required=True, help="Kafka bootstrap servers, HOST:PORT")
+    parser.add_argument("--model", required=True, help="a saved model folder, e.g. models/text/latest")
+    parser.add_argument("--in", dest="in_topic", required=True)
+    parser.add_argument("--out", dest="out_topic", required=True)
+    parser.add_argument("--dead-letter", default=None, help="default: <in>.dead-letter")
+    parser.add_argument("--group", default="shopcat-serve")
+    parser.add_argument("--consumers", type=int, default=2)
+    parser.add_argument("--preprocessors", type=int, default=2)
+    parser.add_argument("--queue-mode", choices=("shared", "multi"), default="multi")
+    parser.add_argument("--max-batch", type=int, default=256)
+    parser.add_argument("--max-wait-ms", type=float, default=20.0)
+    parser.add_argument("--top-k", type=int, default=3)
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args(argv)
+    cfg = ServeConfig(in_topic=args.in_topic, out_topic=args.out_topic, group=args.group,
+                      dead_letter_topic=args.dead_letter or f"{args.in_topic}.dead-letter",
+                      consumers=args.consumers, preprocessors=args.preprocessors, queue_mode=args.queue_mode,
+                      max_batch=args.max_batch, max_wait_ms=args.max_wait_ms, top_k=args.top_k, device=args.device)
+    pipe = Pipeline(args.model, Transport(args.bootstrap), cfg).start()
+    print(f"serving {cfg.in_topic} -> {cfg.out_topic} (dead letters: {cfg.dead_letter_topic}); Ctrl-C stops")
+    try:
+        last = pipe.counts()
+        while not pipe.failed:
+            time.sleep(10)
+            now = pipe.counts()
+            rate = (now["delivered"] - last["delivered"]) / 10
+            print(f"{now['delivered']} predicted, {now['dead_lettered']} dead-lettered, {rate:.0f} msg/s, "
+                  f"{pipe.restarts} restarts", flush=True)
+            last = now
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pipe.stop()
+    return 1 if pipe.failed else 0
