@@ -1,0 +1,56 @@
+"""From a catalog DataFrame to the training loop's Dataset: token ids for title and mall category, label ids.
+
+Training labels are the observed `category` (noisy: what sellers and the platform's old system put there);
+evaluation labels come from `shopcat.data.splits.eval_labels` (the human-labelled `true_category` on
+simulated data). Tokenising is the slow step, so it is done once per catalog and the token lists reused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def label_list(*label_columns) -> list[str]:
+    """The leaves the classifier can answer: every leaf seen in any of the given label columns, sorted."""
+    leaves: set[str] = set()
+    for column in label_columns:
+        leaves.update(str(x) for x in column if isinstance(x, str) and x)
+    return sorted(leaves)
+
+
+def encode_labels(labels, leaves: list[str]) -> np.ndarray:
+    """Leaf paths -> ids into `leaves`; a leaf not in the list raises (it means a wrong label list)."""
+    index = {leaf: i for i, leaf in enumerate(leaves)}
+    return np.array([index[str(x)] for x in labels], dtype=np.int64)
+
+
+def mall_text(path: str) -> str:
+    """A seller's category path as plain words: '디지털/가전>MP3' -> '디지털 가전 MP3'."""
+    return str(path or "").replace(">", " ").replace("/", " ")
+
+
+def tokenize_catalog(df: pd.DataFrame, tokenizer, workers: int = 1) -> dict[str, list[list[str]]]:
+    """Token lists for every row's title and mall category."""
+    titles = df["title"].fillna("").astype(str).tolist()
+    malls = [mall_text(m) for m in df["mall_category"].fillna("").astype(str)]
+    return {
+        "title": tokenizer.tokenize_many(titles, workers=workers),
+        "mall": tokenizer.tokenize_many(malls, workers=workers),
+    }
+
+
+def encode_ids(token_lists: list[list[str]], vocab, max_len: int) -> np.ndarray:
+    """(N, max_len) int64 ids, padded with 0 and truncated on the right."""
+    return np.asarray(vocab.encode_many(token_lists, max_len), dtype=np.int64).reshape(len(token_lists), max_len)
+
+
+def make_dataset(tokens: dict, vocab, label_ids: np.ndarray, title_len: int = 32, mall_len: int = 8,
+                 use_mall: bool = True):
+    """The loop's Dataset: title (and mall) ids, label, and idx = row position."""
+    from shopcat.train.loop import ArrayDataset  # here, so serving's preprocessing never imports torch
+
+    arrays = {"title": encode_ids(tokens["title"], vocab, title_len)}
+    if use_mall:
+        arrays["mall"] = encode_ids(tokens["mall"], vocab, mall_len)
+    return ArrayDataset(**arrays, label=np.asarray(label_ids, dtype=np.int64), idx=np.arange(len(label_ids)))

@@ -1,0 +1,190 @@
+"""What the three text notebooks run: prepare a tokenised catalog once, then train and score one variant.
+
+`prepare_corpus` tokenises every title and mall category once (the slow step) and `split_corpus` cuts it
+per seed. `run_textcnn` trains one TextCNN variant (vocabulary size, mall encoder on/off, random or
+Word2Vec embedding) with the one training loop and scores it per tree level on the human-labelled test
+labels; `run_baselines` scores the rule system, the TF-IDF peer and the simulated annotator on the same
+test rows. Notebooks loop over seeds and variants and only plot and judge.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from shopcat import config
+from shopcat.data.splits import eval_labels, split_catalog
+from shopcat.text.baselines import RuleBaseline, annotator_predictions, make_tfidf_peer, tfidf_text
+from shopcat.text.data import encode_labels, label_list, make_dataset, tokenize_catalog
+from shopcat.text.textcnn import TextClassifier, TextCNNConfig
+from shopcat.text.vocab import Vocab
+from shopcat.text.word2vec import embedding_matrix, train_word2vec
+from shopcat.train.loop import TrainConfig, fit, predict
+from shopcat.train.metrics import accuracy_ci, level_accuracy
+
+
+@dataclass
+class Corpus:
+    """One seed's split of a tokenised catalog. Train/val labels are the observed (noisy) `category`."""
+
+    train: pd.DataFrame
+    val: pd.DataFrame
+    test: pd.DataFrame
+    tokens: dict  # split name -> {"title": [[tok, ...], ...], "mall": [...]}
+    leaves: list[str]
+    y_train: np.ndarray
+    y_val: np.ndarray
+    test_truth: list[str]  # evaluation labels (true_category on simulated data)
+    seed: int
+
+
+def make_tokenizer(kind: str = "kiwi"):
+    """Kiwi when installed, else the whitespace fallback (said in the run's notes)."""
+    from shopcat.text.tokenizer import Tokenizer
+
+    try:
+        return Tokenizer(kind=kind)
+    except ImportError:
+        return Tokenizer(kind="whitespace")
+
+
+def prepare_corpus(df: pd.DataFrame, tokenizer, workers: int = 1) -> tuple[pd.DataFrame, dict]:
+    """Tokenise the whole catalog once; rows keep their position as index."""
+    df = df.reset_index(drop=True)
+    return df, tokenize_catalog(df, tokenizer, workers=workers)
+
+
+def split_corpus(df: pd.DataFrame, tokens: dict, seed: int, val_frac: float = 0.1, test_frac: float = 0.2,
+                 by: str = "random") -> Corpus:
+    position = pd.Series(np.arange(len(df)), index=df["product_id"].values)
+    parts = split_catalog(df, val_frac=val_frac, test_frac=test_frac, seed=seed, by=by)
+    names = ("train", "val", "test")
+    split_tokens = {}
+    for name, part in zip(names, parts, strict=True):
+        rows = position.loc[part["product_id"].values].to_numpy()
+        split_tokens[name] = {k: [tokens[k][i] for i in rows] for k in tokens}
+    train, val, test = parts
+    test_truth = [str(x) for x in eval_labels(test)]
+    leaves = label_list(train["category"], val["category"], test_truth)
+    return Corpus(train, val, test, split_tokens, leaves, encode_labels(train["category"], leaves),
+                  encode_labels(val["category"], leaves), test_truth, seed)
+
+
+def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None = None, min_count: int = 1,
+                embedding: str = "random", w2v_extra: list[list[str]] | None = None, w2v_epochs: int = 5,
+                embed_dim: int = 100, n_maps: int = 100, fcl_dim: int = 256, dropout: float = 0.5,
+                title_len: int = 32, mall_len: int = 8, epochs: int = 5, batch_size: int = 64,
+                lr: float = 1e-3, patience: int = 2, seed: int = 0, progress: bool = False,
+                num_threads: int | None = None) -> dict:
+    """Train one TextCNN variant and score it. embedding: 'random' | 'w2v-frozen' | 'w2v-tuned'."""
+    t0 = time.time()
+    train_lists = corpus.tokens["train"]["title"] + (corpus.tokens["train"]["mall"] if use_mall else [])
+    vocab = Vocab.build(train_lists, max_size=vocab_size, min_count=min_count)
+    matrix, coverage, w2v_seconds = None, None, 0.0
+    if embedding != "random":
+        t_w2v = time.time()
+        kv = train_word2vec(train_lists + list(w2v_extra or []), dim=embed_dim, epochs=w2v_epochs, seed=seed)
+        matrix, coverage = embedding_matrix(vocab, kv, dim=embed_dim, seed=seed)
+        w2v_seconds = time.time() - t_w2v
+    cfg = TextCNNConfig(vocab_size=len(vocab), n_classes=len(corpus.leaves), embed_dim=embed_dim, n_maps=n_maps,
+                        fcl_dim=fcl_dim, dropout=dropout, use_mall=use_mall, title_len=title_len,
+                        mall_len=mall_len, freeze_embedding=embedding == "w2v-frozen")
+    config.seed_everything(seed)
+    model = TextClassifier(cfg, embedding=matrix)
+
+    def dataset(split, labels):
+        return make_dataset(corpus.tokens[split], vocab, labels, title_len, mall_len, use_mall)
+
+    train_ds, val_ds = dataset("train", corpus.y_train), dataset("val", corpus.y_val)
+    test_ds = dataset("test", np.zeros(len(corpus.test), dtype=np.int64))
+    t_fit = time.time()
+    result = fit(model, train_ds, val_ds, TrainConfig(epochs=epochs, lr=lr, batch_size=batch_size,
+                                                      patience=patience, seed=seed, num_threads=num_threads,
+                                                      progress=progress))
+    train_seconds = time.time() - t_fit
+    pred = [corpus.leaves[i] for i in predict(result.model, test_ds, batch_size=512).argmax(1)]
+    n_params = result.model.n_parameters()
+    return {
+        "levels": level_accuracy(corpus.test_truth, pred),
+        "oov_rate": float(vocab.oov_rate(corpus.tokens["test"]["title"])),
+        "vocab_size": len(vocab),
+        "n_params": n_params,
+        "size_mb": n_params * 4 / 1e6,
+        "train_seconds": train_seconds,
+        "w2v_seconds": w2v_seconds,
+        "total_seconds": time.time() - t0,
+        "w2v_coverage": coverage,
+        "epochs_run": len(result.history),
+        "best_epoch": result.best_epoch,
+        "history": result.history,
+        "model": result.model,
+        "vocab": vocab,
+        "cfg": cfg,
+        "pred": pred,
+    }
+
+
+def run_baselines(corpus: Corpus, *, annotator_accuracy: float = 0.75, tfidf_name_only: bool = False) -> dict:
+    """Per-level accuracy of the rule system, the TF-IDF peer (name + mall; name only when asked) and, on
+    data with a human-labelled truth, the simulated annotator."""
+    out, seconds = {}, {}
+    t0 = time.time()
+    rule = RuleBaseline.from_training(corpus.leaves, corpus.train["category"])
+    out["rule (mall category similarity)"] = level_accuracy(corpus.test_truth, rule.predict(corpus.test["mall_category"]))
+    seconds["rule (mall category similarity)"] = time.time() - t0
+    variants = [("TF-IDF + linear SVM (name + mall)", True)] + ([("TF-IDF + linear SVM (name)", False)]
+                                                                   if tfidf_name_only else [])
+    for name, use_mall in variants:
+        t0 = time.time()
+        peer = make_tfidf_peer(seed=corpus.seed).fit(tfidf_text(corpus.train, use_mall), corpus.train["category"])
+        out[name] = level_accuracy(corpus.test_truth, list(peer.predict(tfidf_text(corpus.test, use_mall))))
+        seconds[name] = time.time() - t0
+    if "true_category" in corpus.test.columns:
+        human = annotator_predictions(corpus.test, accuracy=annotator_accuracy, seed=corpus.seed)
+        out["simulated annotator"] = level_accuracy(corpus.test_truth, list(human))
+    return {"levels": out, "seconds": seconds}
+
+
+def free(result: dict) -> dict:
+    """A run's figures without the model objects (for tables and the report JSON)."""
+    return {k: v for k, v in result.items() if k not in ("model", "vocab", "cfg", "pred")}
+
+
+
+LEVELS = ("L1", "L2", "L3", "L4", "leaf")
+
+
+def summarise(results: pd.DataFrame, by: str = "system") -> pd.DataFrame:
+    """Per system: mean accuracy per level over seeds, with the leaf's 95% CI (leaf_lo, leaf_hi)."""
+    rows = []
+    for name, group in results.groupby(by, sort=False):
+        row = {by: name, "seeds": len(group)}
+        for level in LEVELS:
+            values = group[level].dropna()
+            if len(values) == 0:
+                row[level] = float("nan")
+                continue
+            mean, low, high = accuracy_ci(values)
+            row[level] = mean
+            if level == "leaf":
+                row["leaf_lo"], row["leaf_hi"] = low, high
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def ci_row(summary: pd.DataFrame, name: str, by: str = "system") -> dict:
+    return summary[summary[by] == name].iloc[0].to_dict()
+
+
+def fmt_ci(row: dict) -> str:
+    """'62.3% [60.1, 64.5]' for a summary row's leaf accuracy."""
+    return f"{row['leaf']:.1%} [{row['leaf_lo']:.1%}, {row['leaf_hi']:.1%}]"
+
+
+def full_vocab_size(corpus: Corpus, use_mall: bool = True) -> int:
+    """Distinct training terms (the 'all' vocabulary, specials excluded)."""
+    lists = corpus.tokens["train"]["title"] + (corpus.tokens["train"]["mall"] if use_mall else [])
+    return len(Vocab.build(lists)) - 2

@@ -1,0 +1,235 @@
+"""The one training loop of the repository: text, image and fused models all train here.
+
+A dataset item is a dict of tensors: the model's inputs plus "label" (long) and "idx" (long, the sample's
+id, 0 <= idx < number of training samples). The loop pops both and calls `model(**inputs) -> logits`.
+
+Every epoch it records each training sample's loss and prediction by idx (`FitResult.records`), so label
+cleaning (SELFIE refurbishing), imbalance reweighting and recency weighting plug in through three knobs
+instead of a second loop:
+  - `sample_weight[idx]` scales each sample's loss (0 means the sample teaches nothing);
+  - `sampler` decides which positions each epoch visits;
+  - `label_hook(epoch, records) -> (new_labels or None, keep_mask or None)` runs after each epoch and may
+    replace labels (an array by idx, negative = keep the dataset's label) or drop samples (keep_mask by idx).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
+from tqdm import tqdm
+
+from shopcat import config
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 10
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    batch_size: int = 64
+    patience: int = 3  # epochs without improvement of `monitor` before stopping
+    seed: int = 0
+    num_threads: int | None = None  # None: all cores
+    device: str = "auto"
+    num_workers: int = 0
+    checkpoint: str | Path | None = None  # best weights are written here (a path under models/)
+    progress: bool = True
+    monitor: str = "val_loss"  # or "val_acc"
+    grad_clip: float | None = None
+
+
+@dataclass
+class FitResult:
+    model: torch.nn.Module  # with the best epoch's weights loaded
+    history: list[dict]  # one row per epoch: epoch, train_loss, val_loss, val_acc, seconds
+    best_epoch: int
+    records: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)  # epoch -> idx, label, loss, pred
+
+
+class ArrayDataset(Dataset):
+    """Equal-length tensors served as dicts; batches are sliced in one go (no per-item python work)."""
+
+    def __init__(self, **tensors: torch.Tensor | np.ndarray):
+        self.tensors = {k: torch.as_tensor(v) for k, v in tensors.items()}
+        lengths = {len(v) for v in self.tensors.values()}
+        if len(lengths) != 1:
+            raise ValueError(f"all arrays must have the same length, got {lengths}")
+        self.n = lengths.pop()
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i) -> dict[str, torch.Tensor]:
+        return {k: v[i] for k, v in self.tensors.items()}
+
+    def __getitems__(self, positions: list[int]) -> dict[str, torch.Tensor]:
+        index = torch.as_tensor(positions, dtype=torch.long)
+        return {k: v[index] for k, v in self.tensors.items()}
+
+
+def collate(items):
+    """Batches from ArrayDataset arrive already stacked; lists of per-item dicts are stacked here."""
+    return items if isinstance(items, dict) else default_collate(items)
+
+
+def _loader(ds, batch_size, *, shuffle=False, sampler=None, seed=0, num_workers=0) -> DataLoader:
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(
+        ds,
+        batch_size=batch_size,
+        shuffle=shuffle and sampler is None,
+        sampler=sampler,
+        generator=generator,
+        num_workers=num_workers,
+        collate_fn=collate,
+    )
+
+
+def _to(batch: dict, device) -> dict:
+    return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+
+
+@torch.no_grad()
+def evaluate(model, loader, device) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy against the dataset's own labels."""
+    model.eval()
+    total_loss, correct, n = 0.0, 0, 0
+    for batch in loader:
+        batch = _to(batch, device)
+        labels = batch.pop("label")
+        batch.pop("idx", None)
+        logits = model(**batch)
+        total_loss += F.cross_entropy(logits, labels, reduction="sum").item()
+        correct += (logits.argmax(1) == labels).sum().item()
+        n += len(labels)
+    return total_loss / max(n, 1), correct / max(n, 1)
+
+
+@torch.no_grad()
+def predict(model, ds, batch_size: int = 256, device: str = "auto") -> np.ndarray:
+    """Logits for every item of `ds`, in dataset order."""
+    dev = config.device(device)
+    model.to(dev).eval()
+    out = []
+    for batch in _loader(ds, batch_size):
+        batch = _to(batch, dev)
+        batch.pop("label", None)
+        batch.pop("idx", None)
+        out.append(model(**batch).float().cpu())
+    return torch.cat(out).numpy() if out else np.zeros((0, 0), dtype=np.float32)
+
+
+def fit(
+    model: torch.nn.Module,
+    train_ds,
+    val_ds,
+    cfg: TrainConfig,
+    *,
+    sample_weight: np.ndarray | None = None,
+    sampler: Sampler | None = None,
+    label_hook: Callable | None = None,
+    on_epoch: Callable | None = None,
+) -> FitResult:
+    """Train with AdamW and early stopping on the validation split; return the best epoch's model."""
+    config.seed_everything(cfg.seed)
+    config.set_threads(cfg.num_threads)
+    device = config.device(cfg.device)
+    model.to(device)
+    if cfg.monitor not in ("val_loss", "val_acc"):
+        raise ValueError(f"monitor must be 'val_loss' or 'val_acc', not {cfg.monitor!r}")
+
+    n = len(train_ds)
+    weight = torch.ones(n) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32)
+    label_override = torch.full((n,), -1, dtype=torch.long)  # -1: use the dataset's label
+    keep = torch.ones(n, dtype=torch.bool)
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    train_loader = _loader(
+        train_ds, cfg.batch_size, shuffle=True, sampler=sampler, seed=cfg.seed, num_workers=cfg.num_workers
+    )
+    val_loader = _loader(val_ds, cfg.batch_size * 2, num_workers=cfg.num_workers) if val_ds is not None else None
+
+    history, records = [], {}
+    best_score, best_epoch, best_state, bad_epochs = None, 0, None, 0
+    for epoch in range(1, cfg.epochs + 1):
+        start = time.time()
+        model.train()
+        seen_idx, seen_label, seen_loss, seen_pred = [], [], [], []
+        loss_sum, weight_sum = 0.0, 0.0
+        bar = tqdm(train_loader, desc=f"epoch {epoch}", leave=False, disable=not cfg.progress)
+        for batch in bar:
+            idx = batch.pop("idx").long()
+            labels = batch.pop("label").long()
+            override = label_override[idx]
+            labels = torch.where(override >= 0, override, labels)
+            w = weight[idx] * keep[idx]
+            batch = _to(batch, device)
+            logits = model(**batch)
+            per_sample = F.cross_entropy(logits, labels.to(device), reduction="none")
+            w_dev = w.to(device)
+            loss = (per_sample * w_dev).sum() / w_dev.sum().clamp_min(1e-8)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip:
+                torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+            optimizer.step()
+
+            seen_idx.append(idx)
+            seen_label.append(labels)
+            seen_loss.append(per_sample.detach().cpu())
+            seen_pred.append(logits.detach().argmax(1).cpu())
+            loss_sum += float((per_sample.detach() * w_dev).sum())
+            weight_sum += float(w.sum())
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+
+        idx_all = torch.cat(seen_idx).numpy()
+        order = np.argsort(idx_all, kind="stable")
+        records[epoch] = {
+            "idx": idx_all[order],
+            "label": torch.cat(seen_label).numpy()[order],
+            "loss": torch.cat(seen_loss).numpy()[order],
+            "pred": torch.cat(seen_pred).numpy()[order],
+        }
+        row = {"epoch": epoch, "train_loss": loss_sum / max(weight_sum, 1e-8)}
+        if val_loader is not None:
+            row["val_loss"], row["val_acc"] = evaluate(model, val_loader, device)
+        else:  # no validation split: watch the training loss
+            row["val_loss"], row["val_acc"] = row["train_loss"], float("nan")
+
+        score = -row["val_loss"] if cfg.monitor == "val_loss" else row["val_acc"]
+        if best_score is None or score > best_score:
+            best_score, best_epoch, bad_epochs = score, epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
+            if cfg.checkpoint:
+                Path(cfg.checkpoint).parent.mkdir(parents=True, exist_ok=True)
+                torch.save(best_state, cfg.checkpoint)
+        else:
+            bad_epochs += 1
+
+        if label_hook is not None:
+            new_labels, keep_mask = label_hook(epoch, records)
+            if new_labels is not None:
+                label_override = torch.as_tensor(np.asarray(new_labels), dtype=torch.long)
+            if keep_mask is not None:
+                keep = torch.as_tensor(np.asarray(keep_mask), dtype=torch.bool)
+            row["relabelled"] = int((label_override >= 0).sum())
+            row["dropped"] = int((~keep).sum())
+        row["seconds"] = time.time() - start
+        history.append(row)
+        if on_epoch is not None:
+            on_epoch(epoch, row)
+        if bad_epochs >= cfg.patience:
+            break
+
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return FitResult(model=model, history=history, best_epoch=best_epoch, records=records)

@@ -1,0 +1,49 @@
+import numpy as np
+import torch
+
+from shopcat.text.textcnn import TextClassifier, TextCNN, TextCNNConfig, make_embedding
+from shopcat.train.loop import ArrayDataset, TrainConfig, fit
+
+
+def tiny_task(n=240, vocab=50, k=4, length=10, seed=0):
+    """Each class has its own two keywords hidden among random tokens; ids 0 (pad) and 1 (OOV) unused."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    title = rng.integers(2 + 2 * k, vocab, (n, length))
+    title[np.arange(n), rng.integers(0, length, n)] = 2 + 2 * y
+    title[np.arange(n), rng.integers(0, length, n)] = 3 + 2 * y
+    mall = rng.integers(2, vocab, (n, 3))
+    return ArrayDataset(title=title, mall=mall, label=y, idx=np.arange(n))
+
+
+def test_shapes_with_and_without_mall_and_short_input():
+    cfg = TextCNNConfig(vocab_size=30, n_classes=7, embed_dim=8, n_maps=5, fcl_dim=16, mall_maps=4)
+    model = TextClassifier(cfg).eval()
+    title, mall = torch.randint(0, 30, (3, 12)), torch.randint(0, 30, (3, 2))  # mall shorter than width 3
+    assert model(title, mall).shape == (3, 7)
+    name_only = TextClassifier(TextCNNConfig(vocab_size=30, n_classes=7, embed_dim=8, n_maps=5, use_mall=False))
+    assert name_only(title).shape == (3, 7)
+    assert TextCNN(make_embedding(30, 8), widths=(3, 4, 5), n_maps=6)(title).shape == (3, 18)
+
+
+def test_embedding_init_and_freeze():
+    matrix = np.random.default_rng(0).normal(size=(50, 8)).astype(np.float32)
+    cfg = TextCNNConfig(vocab_size=50, n_classes=4, embed_dim=8, n_maps=8, fcl_dim=16, freeze_embedding=True)
+    torch.manual_seed(0)
+    model = TextClassifier(cfg, embedding=matrix)
+    assert torch.allclose(model.title.embedding.weight[2:], torch.from_numpy(matrix[2:]))
+    before = model.title.embedding.weight.detach().clone()
+    conv_before = model.title.convs[0].weight.detach().clone()
+    fit(model, tiny_task(), None, TrainConfig(epochs=2, lr=1e-2, num_threads=1, progress=False))
+    assert torch.equal(model.title.embedding.weight, before)  # frozen
+    assert not torch.equal(model.title.convs[0].weight, conv_before)  # the rest did learn
+
+
+def test_training_reduces_loss_on_tiny_set():
+    torch.manual_seed(0)
+    cfg = TextCNNConfig(vocab_size=50, n_classes=4, embed_dim=16, n_maps=16, fcl_dim=32, dropout=0.2)
+    result = fit(TextClassifier(cfg), tiny_task(), tiny_task(80, seed=1),
+                 TrainConfig(epochs=8, lr=5e-3, batch_size=32, patience=8, num_threads=1, progress=False))
+    losses = [row["train_loss"] for row in result.history]
+    assert losses[-1] < 0.5 * losses[0]
+    assert max(row["val_acc"] for row in result.history) > 0.8

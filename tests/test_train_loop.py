@@ -1,0 +1,115 @@
+import numpy as np
+import torch
+
+from shopcat.train.loop import ArrayDataset, TrainConfig, fit, predict
+
+
+class Linear(torch.nn.Module):
+    def __init__(self, d=4, k=3):
+        super().__init__()
+        self.fc = torch.nn.Linear(d, k)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def blobs(n=300, k=3, d=4, seed=0):
+    """k well separated clusters: an easy task a linear model learns in a few epochs."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 3, (k, d))  # drawn first: same seed, same clusters at any n
+    y = rng.integers(0, k, n)
+    x = centres[y] + rng.normal(0, 0.5, (n, d))
+    return ArrayDataset(x=x.astype(np.float32), label=y, idx=np.arange(n))
+
+
+def cfg(**kw):
+    base = dict(epochs=5, lr=0.05, batch_size=32, patience=10, seed=0, num_threads=1, progress=False)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_training_reduces_loss_and_records_every_sample():
+    torch.manual_seed(0)
+    train, val = blobs(seed=0), blobs(100, seed=0)
+    result = fit(Linear(), train, val, cfg())
+    losses = [row["train_loss"] for row in result.history]
+    assert losses[-1] < losses[0] * 0.5
+    assert result.history[-1]["val_acc"] > 0.9
+    rec = result.records[1]
+    assert np.array_equal(rec["idx"], np.arange(len(train)))
+    assert rec["loss"].shape == rec["pred"].shape == (len(train),)
+    assert predict(result.model, val, device="cpu").shape == (100, 3)
+
+
+def test_zero_weight_class_is_not_learned():
+    torch.manual_seed(0)
+    train = blobs(seed=1)
+    y = train.tensors["label"].numpy()
+    weight = np.where(y == 2, 0.0, 1.0)
+    result = fit(Linear(), train, None, cfg(epochs=8), sample_weight=weight)
+    pred = predict(result.model, train, device="cpu").argmax(1)
+    assert (pred[y == 2] == 2).mean() < 0.2  # never taught class 2
+    assert (pred[y != 2] == y[y != 2]).mean() > 0.9
+
+
+def test_label_hook_relabels_and_drops():
+    torch.manual_seed(0)
+    train = blobs(seed=2)
+    y = train.tensors["label"].numpy()
+    n = len(y)
+    seen = []
+
+    def hook(epoch, records):
+        seen.append(records[epoch]["label"].copy())
+        new = np.where(y == 0, 1, -1)  # relabel class 0 as class 1, keep the rest
+        keep = np.ones(n, bool)
+        keep[:10] = False
+        return new, keep
+
+    result = fit(Linear(), train, None, cfg(epochs=6), label_hook=hook)
+    assert np.array_equal(seen[0], y)  # first epoch trains on the dataset's labels
+    assert np.array_equal(seen[1], np.where(y == 0, 1, y))  # later epochs on the hook's labels
+    assert result.history[-1]["relabelled"] == (y == 0).sum()
+    assert result.history[-1]["dropped"] == 10
+    pred = predict(result.model, train, device="cpu").argmax(1)
+    assert (pred[y == 0] == 1).mean() > 0.9  # class 0 was learned as class 1
+
+
+def test_same_seed_same_history(tmp_path):
+    def run():
+        torch.manual_seed(3)
+        model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Dropout(0.3), torch.nn.Linear(8, 3))
+        wrapped = Wrap(model)
+        return fit(wrapped, blobs(seed=3), blobs(60, seed=3), cfg(epochs=3)).history
+
+    strip = [[{k: v for k, v in row.items() if k != "seconds"} for row in h] for h in (run(), run())]
+    assert strip[0] == strip[1]
+
+
+class Wrap(torch.nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def test_checkpoint_holds_best_weights(tmp_path):
+    torch.manual_seed(0)
+    path = tmp_path / "models" / "best.pt"
+    result = fit(Linear(), blobs(seed=4), blobs(80, seed=4), cfg(epochs=3, checkpoint=path, monitor="val_acc"))
+    assert path.exists()
+    saved = torch.load(path)
+    for name, tensor in result.model.state_dict().items():
+        assert torch.equal(saved[name], tensor)
+    assert 1 <= result.best_epoch <= 3
+
+
+def test_sampler_decides_which_samples_an_epoch_visits():
+    torch.manual_seed(0)
+    train = blobs(seed=5)
+    y = train.tensors["label"].numpy()
+    only_class_1 = torch.utils.data.SubsetRandomSampler(np.flatnonzero(y == 1).tolist())
+    result = fit(Linear(), train, None, cfg(epochs=1), sampler=only_class_1)
+    assert np.array_equal(result.records[1]["idx"], np.flatnonzero(y == 1))
