@@ -1,0 +1,1 @@
+"""Image side: offline weights, backbones, image datasets, feature probes and fine-tuning, Grad-CAM."""

