@@ -15,6 +15,7 @@ VERBS = {
     "serve": ("shopcat.serve.pipeline", "cli_serve", "run the Kafka categorisation pipeline"),
     "produce": ("shopcat.serve.feed", "cli_produce", "feed a Kafka topic from a catalog file"),
     "reproduce": ("shopcat.reproduce.runner", "main", "rerun the experiment notebooks into reports/"),
+    "weights": ("shopcat.image.weights", "cli_weights", "seed or list the offline ImageNet weights"),
 }
 BENCHMARKS = {
     "tokenizer": ("shopcat.text.bench", "cli_bench_tokenizer", "titles/s per core of the Kiwi tokenizer"),
