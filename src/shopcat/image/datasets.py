@@ -52,6 +52,15 @@ def grocery_classes(root: str | Path | None = None) -> pd.DataFrame:
     return table[["fine_id", "fine_name", "coarse_id", "coarse_name", "top"]].sort_values("fine_id").reset_index(drop=True)
 
 
+def grocery_available(root: str | Path | None = None) -> bool:
+    """True when the grocery photos can be read; the image notebooks run on simulated images without them."""
+    try:
+        grocery_root(root)
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def grocery_split(split: str, root: str | Path | None = None) -> pd.DataFrame:
     """The official list of one split: columns path (absolute), fine, coarse, top."""
     if split not in GROCERY_SPLITS:
