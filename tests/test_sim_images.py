@@ -160,3 +160,15 @@ def test_grocery_photo_source():
     others = {render_image(f"g{i}", leaf, 32, source=source).tobytes() for i in range(12)}
     assert len(others) > 3  # different products draw different photos
     assert np.array_equal(render_image("g1", PHONE, 64, source=source), render_image("g1", PHONE, 64))
+
+
+def test_photo_source_covers_a_coarser_leaf_from_its_finer_photo_classes():
+    from shopcat.sim.images import grocery_photo_source, render_image
+
+    source = grocery_photo_source()
+    assert source.covers("식품>과일>사과") and not source.covers("식품>과일>사")
+    apples = {str(f) for f in source.files_for("식품>과일>사과")}
+    assert len(apples) > 100 and all("/Apple/" in f for f in apples)
+    image = render_image("p1", "식품>과일>사과", 64, source=source)
+    assert image.shape == (64, 64, 3)
+    assert (image == render_image("p1", "식품>과일>사과", 64, source=source)).all()

@@ -20,12 +20,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # kB on Linux
 
 
-def render_to_files(df, folder: Path, size: int, limit: int, seed: int) -> tuple[int, float]:
-    """Render the first `limit` products' images into folder and point their `image` column at the files."""
-    from shopcat.sim.images import image_file_name, save_images
+def render_to_files(df, folder: Path, size: int, limit: int, seed: int, image_source: str = "synthetic"):
+    """Render the first `limit` products' images into folder and point their `image` column at the files.
 
+    image_source="photos" draws the shared grocery photos for the leaves they cover; the rest stay synthetic.
+    """
+    from shopcat.sim.images import grocery_photo_source, image_file_name, save_images
+
+    source = grocery_photo_source() if image_source == "photos" else None
     rows = df.iloc[:limit]
-    per_second = save_images(rows["product_id"], rows["true_category"], folder, size, seed=seed)
+    per_second = save_images(rows["product_id"], rows["true_category"], folder, size, seed=seed, source=source)
     df.loc[rows.index, "image"] = [str(Path(folder) / image_file_name(pid)) for pid in rows["product_id"]]
     return len(rows), len(rows) / per_second
 
@@ -41,6 +45,8 @@ def cli_simulate(argv: list[str]) -> int:
     parser.add_argument("--images", default=None, help="folder to render product images into")
     parser.add_argument("--resolution", type=int, default=224)
     parser.add_argument("--limit", type=int, default=1000, help="render images for at most this many products")
+    parser.add_argument("--image-source", choices=["synthetic", "photos"], default="synthetic",
+                        help="photos: real grocery photos for the leaves they cover (from the shared data)")
     parser.add_argument("--bench-json", default=None, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
 
@@ -54,7 +60,8 @@ def cli_simulate(argv: list[str]) -> int:
     figures = {"products": args.products, "seed": args.seed, "taxonomy": args.taxonomy or "builtin",
                "leaves": int(df["true_category"].nunique()), "simulate_seconds": round(t_sim, 2)}
     if args.images:
-        n_img, t_img = render_to_files(df, Path(args.images), args.resolution, args.limit, args.seed)
+        n_img, t_img = render_to_files(df, Path(args.images), args.resolution, args.limit, args.seed,
+                                       args.image_source)
         figures.update(images=n_img, resolution=args.resolution, render_seconds=round(t_img, 2),
                        images_per_second=round(n_img / max(t_img, 1e-9), 1))
         print(f"rendered {n_img} images at {args.resolution}px in {t_img:.2f} s: "

@@ -601,12 +601,20 @@ class PhotoSource:
                 photos[sub.name] = files
         return cls(photos)
 
+    def files_for(self, leaf_path: str) -> list[Path]:
+        """The leaf's own photos, else those of the folder's finer classes under it: a tree whose leaf is
+        '식품>과일>사과' draws from the photo classes '식품>과일>사과>Golden-Delicious', '...>Granny-Smith', ..."""
+        if leaf_path in self.photos:
+            return self.photos[leaf_path]
+        prefix = leaf_path + ">"
+        return [f for key, files in self.photos.items() if key.startswith(prefix) for f in files]
+
     def covers(self, leaf_path: str) -> bool:
-        return leaf_path in self.photos
+        return bool(self.files_for(leaf_path))
 
     def render(self, product_id: str, leaf_path: str, size: int, seed: int = 0) -> np.ndarray:
         """A photo chosen by product id (stable), centre-cropped to a square and resized to `size`."""
-        files = self.photos[leaf_path]
+        files = self.files_for(leaf_path)
         path = files[_crc(f"{seed}:{product_id}") % len(files)]
         with Image.open(path) as photo:
             photo = photo.convert("RGB")
@@ -699,14 +707,15 @@ def image_file_name(product_id: str) -> str:
     return re.sub(r"[^\w.-]", "_", str(product_id)) + ".png"
 
 
-def save_images(product_ids, leaf_paths, out_dir, size: int, limit: int | None = None, seed: int = 0) -> float:
+def save_images(product_ids, leaf_paths, out_dir, size: int, limit: int | None = None, seed: int = 0,
+                source: PhotoSource | None = None) -> float:
     """Render and write <product_id>.png files (for `shopcat simulate --images DIR`); returns images/s."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     pairs = list(zip(product_ids, leaf_paths, strict=True))[: limit if limit is not None else None]
     start = time.perf_counter()
     for pid, leaf in pairs:
-        Image.fromarray(render_image(pid, leaf, size, seed)).save(out_dir / image_file_name(pid), compress_level=1)
+        Image.fromarray(render_image(pid, leaf, size, seed, source)).save(out_dir / image_file_name(pid), compress_level=1)
     elapsed = time.perf_counter() - start
     return len(pairs) / elapsed if elapsed > 0 else float("inf")
 
