@@ -108,8 +108,8 @@ def test_unknown_override_or_notebook_is_refused(project):
 def test_scorecard_names_data_kind_and_unrun_experiments(tmp_path):
     (tmp_path / "01_a.json").write_text(json.dumps({
         "name": "01_a", "status": "ok", "verdict": "not reproduced", "deck": "65 vs 45", "ours": "60 vs 58",
-        "data": {"kind": "simulated", "name": "shopcat.sim seed 0"}, "profile": "cpu", "seed": 0}))
+        "data": {"kind": "simulated", "name": "shopcat.sim seed 0", "detail": "2000 rows read"}, "profile": "cpu", "seed": 0}))
     page = write_index(tmp_path, ["01_a", "02_b"]).read_text()
-    assert "<b>simulated</b>: shopcat.sim seed 0" in page
+    assert "<b>simulated</b>: shopcat.sim seed 0" in page and "<small>2000 rows read</small>" in page
     assert "not reproduced" in page and "65 vs 45" in page
     assert page.count("not run") >= 1

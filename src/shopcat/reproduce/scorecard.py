@@ -53,6 +53,8 @@ def _row(name: str, report: dict | None) -> str:
     verdict = status if status in ("failed", "not run") else report.get("verdict", "")
     data = report.get("data") or {}
     data_text = f"<b>{esc(str(data.get('kind', '')))}</b>: {esc(str(data.get('name', '')))}" if data else ""
+    if data.get("detail"):
+        data_text += f"<br><small>{esc(str(data['detail']))}</small>"
     if report.get("scale"):
         data_text += f"<br><small>{esc(str(report['scale']))}</small>"
     ours = esc(str(report.get("ours", "")))
