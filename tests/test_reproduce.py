@@ -113,3 +113,15 @@ def test_scorecard_names_data_kind_and_unrun_experiments(tmp_path):
     assert "<b>simulated</b>: shopcat.sim seed 0" in page and "<small>2000 rows read</small>" in page
     assert "not reproduced" in page and "65 vs 45" in page
     assert page.count("not run") >= 1
+
+
+def test_benchmark_files_share_their_provenance_fields(tmp_path):
+    import numpy as np
+
+    from shopcat.reproduce.report import write_benchmark
+
+    path = write_benchmark(tmp_path / "benchmarks" / "x.json", {"images_per_s": np.float32(2.5), "n": 3})
+    record = json.loads(path.read_text(encoding="utf-8"))
+    assert record["images_per_s"] == 2.5 and record["n"] == 3
+    for key in ("git_commit", "python", "machine", "cpu_count", "written_at"):
+        assert record[key], key

@@ -50,6 +50,20 @@ def _clean(value):
     return str(value)
 
 
+def write_benchmark(path: str | Path, figures: dict) -> Path:
+    """Write a benchmark's results file; every one carries the same provenance (commit, python, machine, cores)."""
+    import os
+    import platform
+
+    record = _clean({**figures, "git_commit": config.git_commit(), "python": platform.python_version(),
+                     "machine": platform.machine(), "cpu_count": os.cpu_count(),
+                     "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
 @dataclass
 class Report:
     """The record of one notebook run: start it after the parameters cell, save it at the end."""

@@ -11,7 +11,6 @@ consumer group's join (a few seconds) is not counted.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -205,10 +204,8 @@ def cli_bench_serve(argv: list[str]) -> int:
     record = {"model": model_text, "naive": naive, "pipeline": best, "ceiling": ceiling,
               "speed_up_vs_naive": speed_up, "efficiency_vs_ceiling": efficiency,
               "targets": {"speed_up_vs_naive": 10.0, "efficiency_vs_ceiling": 0.8},
-              "cpu_count": os.cpu_count(), "load_avg_before": load_before, "load_avg_after": load_after,
-              "device": str(config.device(cfg.device)), "git_commit": config.git_commit()}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+              "load_avg_before": load_before, "load_avg_after": load_after, "device": str(config.device(cfg.device))}
+    from shopcat.reproduce.report import write_benchmark
+
+    print(f"wrote {write_benchmark(args.out, record)}")
     return 0

@@ -9,7 +9,6 @@ Peak memory is the process's maximum resident set size (getrusage), interpreter 
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import sys
 import time
@@ -79,16 +78,9 @@ def cli_simulate(argv: list[str]) -> int:
           f"(process CPU incl. imports {figures['cpu_seconds']:.2f} s), "
           f"peak memory {figures['peak_rss_mb']:.0f} MB, file {figures['file_mb']} MB")
     if args.bench_json:
-        import platform
+        from shopcat.reproduce.report import write_benchmark
 
-        import numpy as np
-
-        from shopcat.config import git_commit
-
-        figures.update(command="python -m shopcat.sim.cli " + " ".join(argv), python=platform.python_version(),
-                       numpy=np.__version__, machine=platform.machine(), commit=git_commit())
-        Path(args.bench_json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.bench_json).write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+        write_benchmark(args.bench_json, {**figures, "command": "python -m shopcat.sim.cli " + " ".join(argv)})
     return 0
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import colorsys
 import csv
 import io
-import json
 import math
 import re
 import sys
@@ -736,13 +735,13 @@ def bench_images(size: int = 224, n: int = 2000, seed: int = 0, leaves: list[str
     # CPU time is what one dedicated core would take; wall time also counts waiting for a shared core.
     result = {"size": size, "n": n, "seed": seed, "cpu_seconds": round(cpu, 3), "wall_seconds": round(wall, 3),
               "images_per_s": round(n / cpu, 1), "images_per_s_wall": round(n / wall, 1),
-              "threads": 1, "commit": config.git_commit()}
+              "threads": 1}
     print(f"images/s at {size} px (1 core): {result['images_per_s']:.0f}"
           f"  (per CPU-second; wall clock {result['images_per_s_wall']:.0f}/s)")
     if write:
-        out = config.REPORTS_DIR / "benchmarks" / "images.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        from shopcat.reproduce.report import write_benchmark
+
+        write_benchmark(config.REPORTS_DIR / "benchmarks" / "images.json", result)
     return result
 
 

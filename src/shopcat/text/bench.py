@@ -10,9 +10,7 @@ wall-clock rate is printed beside it.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import time
 
 from shopcat import config
@@ -85,10 +83,8 @@ def cli_bench_tokenizer(argv: list[str]) -> int:
     print(f"titles/s per core: {result['titles_per_s_per_core']:,}")
 
     result.update(command="shopcat bench tokenizer " + " ".join(argv), seed=args.seed,
-                  source="shopcat.sim.simulate_catalog", cpu_count=os.cpu_count(),
-                  machine=platform.processor() or platform.machine(), git_commit=config.git_commit())
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as f:
-        json.dump(result, f, ensure_ascii=False, indent=2)
-    print(f"wrote {args.out}")
+                  source="shopcat.sim.simulate_catalog")
+    from shopcat.reproduce.report import write_benchmark
+
+    print(f"wrote {write_benchmark(args.out, result)}")
     return 0
