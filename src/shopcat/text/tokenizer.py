@@ -144,8 +144,8 @@ class Tokenizer:
             self._chunks.clear()
             self._words.clear()
         cache = self._chunks
-        new_chunks = set(chain.from_iterable(chunk_lists))
-        new_chunks.difference_update(cache)
+        # look each chunk up in the cache (set.difference_update(dict) would walk the whole cache per call)
+        new_chunks = {chunk for chunk in chain.from_iterable(chunk_lists) if chunk not in cache}
         if new_chunks:
             self._analyse_chunks(sorted(new_chunks), workers)
         get = cache.__getitem__
