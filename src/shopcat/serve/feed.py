@@ -1,11 +1,15 @@
 """Feed a topic with products and read topics back: the `shopcat produce` verb and the test/benchmark harness.
 
-A product message is JSON: {"product_id", "title", "mall_category", optional "image_b64"}.
+A product message is JSON: {"product_id", "title", "mall_category", optional "image_b64"} (the image's
+JPEG/PNG bytes, base64). Simulated messages carry a JPEG of the simulator's product image when asked, so a
+model with an image branch is served with real decoding work.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import io
 import json
 import time
 
@@ -14,21 +18,42 @@ import numpy as np
 from shopcat.serve.transport import MAX_MESSAGE_BYTES, create_topics
 
 
-def product_message(product_id: str, title: str, mall_category: str = "") -> bytes:
-    return json.dumps({"product_id": product_id, "title": title, "mall_category": mall_category},
-                      ensure_ascii=False).encode("utf-8")
+def product_message(product_id: str, title: str, mall_category: str = "", image: bytes | None = None) -> bytes:
+    message = {"product_id": product_id, "title": title, "mall_category": mall_category}
+    if image is not None:
+        message["image_b64"] = base64.b64encode(image).decode("ascii")
+    return json.dumps(message, ensure_ascii=False).encode("utf-8")
 
 
-def synthetic_messages(n: int, seed: int = 0) -> list[bytes]:
-    """n product messages with varied titles; from the catalog simulator when it is installed."""
+def jpeg_bytes(pixels: np.ndarray, quality: int = 90) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="JPEG", quality=quality)
+    return out.getvalue()
+
+
+def synthetic_messages(n: int, seed: int = 0, image_px: int | None = None) -> list[bytes]:
+    """n product messages with varied titles; from the catalog simulator when it is installed.
+
+    image_px: also attach the simulator's image of each product as an image_px x image_px JPEG.
+    """
     try:
         from shopcat.sim import simulate_catalog
 
         catalog = simulate_catalog(n_products=n, seed=seed)
-        return [product_message(str(r.product_id), str(r.title), str(r.mall_category or ""))
-                for r in catalog.itertuples()]
     except ImportError:
-        pass
+        catalog = None
+    if catalog is not None:
+        images = [None] * len(catalog)
+        if image_px:
+            from shopcat.sim.images import render_image
+
+            leaves = catalog["true_category"] if "true_category" in catalog else catalog["category"]
+            images = [jpeg_bytes(render_image(str(pid), leaf, image_px, seed))
+                      for pid, leaf in zip(catalog["product_id"], leaves, strict=True)]
+        return [product_message(str(r.product_id), str(r.title), str(r.mall_category or ""), image)
+                for r, image in zip(catalog.itertuples(), images, strict=True)]
     rng = np.random.default_rng(seed)
     words = [f"w{i}" for i in range(5000)]
     malls = ["디지털/가전>MP3", "패션의류>여성의류>원피스", "식품>과자", ""]

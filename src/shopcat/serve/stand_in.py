@@ -93,9 +93,13 @@ def make_stand_in(path: str | Path, n_labels: int = 200, seed: int = 0) -> Path:
 
 
 def load_predictor(path: str | Path, device: str = "cpu"):
-    """Any saved model the pipeline can serve: a stand-in folder, else a TextPredictor folder."""
+    """Any saved model the pipeline can serve: a stand-in, a fused text+image model, else a text model."""
     if (Path(path) / MARKER).is_file():
         return StandInPredictor.load(path).to(device)
+    if (Path(path) / "fused.json").is_file():
+        from shopcat.models.fused import FusedPredictor
+
+        return FusedPredictor.load(path, device=str(device))
     from shopcat.text.predictor import TextPredictor
 
     return TextPredictor.load(path, device=str(device))
