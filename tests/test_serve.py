@@ -204,9 +204,12 @@ def test_in_process_stand_in_runs_the_same_pipeline(model_path):
     cfg = serve_config()
     queues = {t: ctx.Queue() for t in (cfg.in_topic, cfg.out_topic, cfg.dead_letter_topic)}
     values = titles(500) + [b"not json"]
-    for value in values:
-        queues[cfg.in_topic].put(value)
     with Pipeline(model_path, Transport(queues=queues), cfg) as pipe:
+        assert not pipe.ready()  # just started: no worker has loaded its model yet
+        assert wait_until(pipe.ready, 120)
+        assert pipe.loaded.value == cfg.preprocessors + 1 and pipe.counts()["consumed"] == 0
+        for value in values:
+            queues[cfg.in_topic].put(value)
         result = wait_for(pipe, len(values), timeout=120)
         outputs = [queues[cfg.out_topic].get(timeout=10) for _ in range(500)]
         dead = queues[cfg.dead_letter_topic].get(timeout=10)

@@ -179,6 +179,15 @@ def _put(q, item, abort) -> bool:
                 return False
 
 
+def _loaded(warm_up: list, loaded) -> None:
+    """Tell the supervisor this worker is ready: its model loaded and run once, so the first real message
+    pays no one-off cost (Kiwi's set-up, torch's first forward) and a measurement starts from a ready pipeline."""
+    for step in warm_up:
+        step()
+    with loaded.get_lock():
+        loaded.value += 1
+
+
 def _send_acks(acks: dict, ack_queues) -> None:
     for consumer, offsets in acks.items():
         if offsets:
@@ -252,11 +261,12 @@ def consumer_main(idx, transport, cfg, work_queue, ack_queue, stop_consuming, ab
 
 
 def preprocessor_main(idx, transport, cfg, model_path, work_queue, batch_queue, ack_queues, stop_all, abort,
-                      stats):
+                      stats, loaded):
     """Turn raw messages into model inputs; send unusable ones to the dead-letter topic with the reason."""
     _single_threaded_torch()
     batch_queue.cancel_join_thread()
     predictor = load_predictor(model_path)
+    _loaded([lambda: predictor.preprocess("워밍업 텀블러 500ml", "생활>주방")], loaded)
     sink = make_sink(transport)
     acks: dict[int, list] = defaultdict(list)
 
@@ -292,7 +302,7 @@ def preprocessor_main(idx, transport, cfg, model_path, work_queue, batch_queue, 
     _send_acks(acks, ack_queues)
 
 
-def classifier_main(transport, cfg, model_path, batch_queue, ack_queues, stop_all, abort, stats, results):
+def classifier_main(transport, cfg, model_path, batch_queue, ack_queues, stop_all, abort, stats, results, loaded):
     """Batch, predict, produce; acknowledge each offset once the broker has the prediction."""
     import torch
 
@@ -300,6 +310,8 @@ def classifier_main(transport, cfg, model_path, batch_queue, ack_queues, stop_al
 
     torch.set_num_threads(cfg.classifier_threads or os.cpu_count() or 1)
     predictor = load_predictor(model_path, config.device(cfg.device))
+    sample = predictor.preprocess("워밍업 텀블러 500ml", "생활>주방")
+    _loaded([lambda: predictor.forward(predictor.collate([sample] * min(cfg.max_batch, 64)))], loaded)
     version = str(getattr(predictor, "version", "unknown"))
     sink = make_sink(transport)
     acks: dict[int, list] = defaultdict(list)
@@ -367,6 +379,7 @@ class Pipeline:
             self.ctx.set_forkserver_preload(["torch", "shopcat.serve.pipeline"])
         self.stats = self.ctx.Array("d", 5)
         self.assigned = self.ctx.Array("i", self.cfg.consumers)
+        self.loaded = self.ctx.Value("i", 0)  # preprocessors and classifier with their model loaded
         self.restarts, self.max_restarts, self.failed = 0, max_restarts, False
         # the same name for consumer i across restarts (Kafka static membership), unique per supervisor
         self.member_prefix = f"{self.cfg.group}-{socket.gethostname()}-{os.getpid()}"
@@ -387,15 +400,16 @@ class Pipeline:
         results = ctx.Queue()
         for i in range(cfg.consumers):
             self.assigned[i] = 0
+        self.loaded.value = 0
         consumers = [ctx.Process(target=consumer_main, name=f"serve-consumer-{i}", daemon=True, args=(
             i, self.transport, cfg, work_queues[i % n_work_queues], ack_queues[i], events["stop_consuming"],
             events["abort"], self.stats, self.assigned, f"{self.member_prefix}-{i}")) for i in range(cfg.consumers)]
         preprocessors = [ctx.Process(target=preprocessor_main, name=f"serve-preprocessor-{i}", daemon=True, args=(
             i, self.transport, cfg, self.model_path, work_queues[i % n_work_queues], batch_queue, ack_queues,
-            events["stop_all"], events["abort"], self.stats)) for i in range(cfg.preprocessors)]
+            events["stop_all"], events["abort"], self.stats, self.loaded)) for i in range(cfg.preprocessors)]
         classifier = ctx.Process(target=classifier_main, name="serve-classifier", daemon=True, args=(
             self.transport, cfg, self.model_path, batch_queue, ack_queues, events["stop_all"], events["abort"],
-            self.stats, results))
+            self.stats, results, self.loaded))
         for process in [classifier, *preprocessors, *consumers]:
             process.start()
         # Process.start() drops its args, so the queues must be held here or they are freed (and their
@@ -445,8 +459,10 @@ class Pipeline:
         return self
 
     def ready(self) -> bool:
-        """True once every consumer holds partitions (or the in-process source)."""
-        return all(self.assigned[i] > 0 for i in range(self.cfg.consumers))
+        """True once every consumer holds partitions (or the in-process source) and every preprocessor and the
+        classifier have loaded and warmed up their model."""
+        return (all(self.assigned[i] > 0 for i in range(self.cfg.consumers))
+                and self.loaded.value == self.cfg.preprocessors + 1)
 
     def counts(self) -> dict[str, int]:
         names = ("consumed", "preprocessed", "dead_lettered", "delivered", "batches")
