@@ -97,7 +97,7 @@ def load_predictor(path: str | Path, device: str = "cpu"):
     if (Path(path) / MARKER).is_file():
         return StandInPredictor.load(path).to(device)
     if (Path(path) / "fused.json").is_file():
-        from shopcat.models.fused import FusedPredictor
+        from shopcat.models.predictor import FusedPredictor
 
         return FusedPredictor.load(path, device=str(device))
     from shopcat.text.predictor import TextPredictor

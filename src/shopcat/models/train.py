@@ -1,0 +1,172 @@
+"""Two-stage training of the fused model on one seed's split, scored per tree level like the text notebooks.
+
+Stage 1: the name, mall-category and image branches each train alone with their own head, through the one
+training loop (`shopcat.train.loop.fit`). Stage 2: the branches are frozen, their features computed once per
+split, and only the fusion head trains on them (seconds). `run_fused` returns the accuracy of each branch
+alone, of the fused model with and without images, and the trained model for saving.
+
+Images: simulated catalogs carry no image files, so every product's picture is rendered from its TRUE leaf
+(what the product is, whatever label it was given) by `shopcat.sim.images`, once per catalog and cached
+under `config.CACHE_DIR` (rendering 12,000 images costs about a minute).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+
+from shopcat import config
+from shopcat.models.fused import FusedClassifier, FusedConfig
+from shopcat.text.data import encode_ids
+from shopcat.text.experiments import Corpus
+from shopcat.text.vocab import Vocab
+from shopcat.train.loop import ArrayDataset, TrainConfig, fit, predict
+from shopcat.train.metrics import level_accuracy
+
+
+def catalog_images(df: pd.DataFrame, size: int, seed: int = 0, missing_frac: float = 0.0,
+                   cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(images (N, size, size, 3) uint8, has_image (N,) float32) in the catalog's row order.
+
+    A share `missing_frac` of products (chosen with `seed`) gets no image: black pixels and has_image 0.
+    """
+    from shopcat.sim.images import render_images
+
+    leaves = (df["true_category"] if "true_category" in df else df["category"]).astype(str).tolist()
+    ids = df["product_id"].astype(str).tolist()
+    digest = hashlib.sha1("\n".join(ids + leaves + [str(size), str(seed)]).encode("utf-8")).hexdigest()[:16]
+    path = config.CACHE_DIR / "fused_images" / f"{size}px_{len(ids)}_{digest}.npy"
+    if cache and path.is_file():
+        images = np.load(path)
+    else:
+        images = render_images(ids, leaves, size, seed=seed)
+        if cache:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, images)
+    has_image = (np.random.default_rng(seed).random(len(ids)) >= missing_frac).astype(np.float32)
+    images = images * has_image[:, None, None, None].astype(np.uint8)
+    return images, has_image
+
+
+def split_arrays(corpus: Corpus, df: pd.DataFrame, images: np.ndarray, has_image: np.ndarray, vocab: Vocab,
+                 cfg: FusedConfig) -> dict[str, dict[str, np.ndarray]]:
+    """Per split the model's four inputs, rows in the corpus's order."""
+    position = pd.Series(np.arange(len(df)), index=df["product_id"].values)
+    out = {}
+    for split in ("train", "val", "test"):
+        rows = position.loc[getattr(corpus, split)["product_id"].values].to_numpy()
+        tokens = corpus.tokens[split]
+        out[split] = {"title": encode_ids(tokens["title"], vocab, cfg.title_len),
+                      "mall": encode_ids(tokens["mall"], vocab, cfg.mall_len),
+                      "image": images[rows], "has_image": has_image[rows]}
+    return out
+
+
+def _dataset(arrays: dict, keys: tuple[str, ...], labels: np.ndarray) -> ArrayDataset:
+    return ArrayDataset(**{k: arrays[k] for k in keys}, label=np.asarray(labels, dtype=np.int64),
+                        idx=np.arange(len(labels)))
+
+
+@torch.inference_mode()
+def branch_features(model: FusedClassifier, arrays: dict, batch_size: int = 512) -> dict[str, torch.Tensor]:
+    """Every branch's features for one split (eval mode: no dropout), the fusion head's training input."""
+    model.eval()
+    n, parts = len(arrays["title"]), []
+    for start in range(0, n, batch_size):
+        batch = {k: torch.as_tensor(v[start:start + batch_size]) for k, v in arrays.items()}
+        parts.append(model.branch_features(**batch))
+    return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+
+
+def train_fused(corpus: Corpus, arrays: dict, cfg: FusedConfig, *, epochs: int = 6, image_epochs: int = 8,
+                fusion_epochs: int = 10, batch_size: int = 128, lr: float = 2e-3, patience: int = 2,
+                seed: int = 0, num_threads: int | None = None) -> tuple[FusedClassifier, dict]:
+    """Stage 1 then stage 2; returns the model and each stage's seconds and epochs."""
+    config.seed_everything(seed)
+    model = FusedClassifier(cfg)
+    y_train, y_val = corpus.y_train, corpus.y_val
+    log = {}
+
+    def train_cfg(n_epochs):
+        return TrainConfig(epochs=n_epochs, lr=lr, batch_size=batch_size, patience=patience, seed=seed,
+                           num_threads=num_threads, progress=False, device="cpu")
+
+    stage1 = (("name", model.name, ("title",), epochs), ("mall", model.mall, ("mall",), epochs),
+              ("image", model.image, ("image",), image_epochs))
+    for name, branch, keys, n_epochs in stage1:
+        t0 = time.time()
+        result = fit(branch, _dataset(arrays["train"], keys, y_train), _dataset(arrays["val"], keys, y_val),
+                     train_cfg(n_epochs))
+        log[name] = {"seconds": time.time() - t0, "epochs": len(result.history), "best_epoch": result.best_epoch}
+
+    t0 = time.time()
+    model.freeze_branches()
+    features = {split: branch_features(model, arrays[split]) for split in ("train", "val")}
+    result = fit(model.head, _dataset(features["train"], tuple(features["train"]), y_train),
+                 _dataset(features["val"], tuple(features["val"]), y_val), train_cfg(fusion_epochs))
+    log["fusion"] = {"seconds": time.time() - t0, "epochs": len(result.history), "best_epoch": result.best_epoch}
+    return model.eval(), log
+
+
+def score_fused(model: FusedClassifier, corpus: Corpus, test: dict) -> dict[str, dict]:
+    """Per-level test accuracy of each branch alone, the fused model, and the fused model with no images."""
+    def levels(logits) -> dict:
+        return level_accuracy(corpus.test_truth, [corpus.leaves[i] for i in np.asarray(logits).argmax(1)])
+
+    zeros = np.zeros(len(test["title"]))
+
+    def run(module, keys, arrays=test):
+        return predict(module, _dataset(arrays, keys, zeros), batch_size=512, device="cpu")
+
+    no_image = {**test, "image": np.zeros_like(test["image"]), "has_image": np.zeros_like(test["has_image"])}
+    both = ("title", "mall", "image", "has_image")
+    return {"name only": levels(run(model.name, ("title",))),
+            "mall only": levels(run(model.mall, ("mall",))),
+            "image only": levels(run(model.image, ("image",))),
+            "fused (name + mall + image)": levels(run(model, both)),
+            "fused, image removed": levels(run(model, both, no_image))}
+
+
+def run_fused(corpus: Corpus, df: pd.DataFrame, images: np.ndarray, has_image: np.ndarray, *,
+              vocab_size: int | None = None, seed: int = 0, **kwargs) -> dict:
+    """Build the vocabulary, train both stages and score; kwargs are FusedConfig fields and train_fused's."""
+    t0 = time.time()
+    vocab = Vocab.build(corpus.tokens["train"]["title"] + corpus.tokens["train"]["mall"], max_size=vocab_size)
+    fields = set(FusedConfig.__dataclass_fields__)
+    cfg = FusedConfig(vocab_size=len(vocab), n_classes=len(corpus.leaves), image_size=images.shape[1],
+                      **{k: v for k, v in kwargs.items() if k in fields})
+    arrays = split_arrays(corpus, df, images, has_image, vocab, cfg)
+    model, log = train_fused(corpus, arrays, cfg, seed=seed, **{k: v for k, v in kwargs.items() if k not in fields})
+    return {"levels": score_fused(model, corpus, arrays["test"]), "stages": log, "seconds": time.time() - t0,
+            "n_params": model.n_parameters(), "model": model, "vocab": vocab, "cfg": cfg}
+
+
+def resize_images(images: np.ndarray, size: int) -> np.ndarray:
+    """Area-averaged resize of a (N, S, S, 3) uint8 stack, as serving's resize would see a smaller picture."""
+    from PIL import Image
+
+    if images.shape[1] == size:
+        return images
+    return np.stack([np.asarray(Image.fromarray(im).resize((size, size), Image.BOX)) for im in images])
+
+
+def train_image_only(corpus: Corpus, arrays: dict, cfg: FusedConfig, *, epochs: int = 8, batch_size: int = 128,
+                     lr: float = 2e-3, patience: int = 2, seed: int = 0, num_threads: int | None = None) -> dict:
+    """Stage 1 for the image branch alone (an image-branch variant): its test accuracy per level."""
+    from shopcat.models.fused import ImageBranch
+
+    config.seed_everything(seed)
+    branch = ImageBranch(cfg)
+    t0 = time.time()
+    result = fit(branch, _dataset(arrays["train"], ("image",), corpus.y_train),
+                 _dataset(arrays["val"], ("image",), corpus.y_val),
+                 TrainConfig(epochs=epochs, lr=lr, batch_size=batch_size, patience=patience, seed=seed,
+                             num_threads=num_threads, progress=False, device="cpu"))
+    logits = predict(result.model, _dataset(arrays["test"], ("image",), np.zeros(len(arrays["test"]["image"]))),
+                     batch_size=512, device="cpu")
+    pred = [corpus.leaves[i] for i in logits.argmax(1)]
+    return {"levels": level_accuracy(corpus.test_truth, pred), "seconds": time.time() - t0}
