@@ -115,3 +115,43 @@ def test_grocery_loader_refuses_a_missing_folder(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="Grocery Store Dataset not found at .*train.txt"):
         grocery_split("train", root=tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v2", "efficientnet_lite0"])
+def test_inference_trunk_gives_the_same_features(name):
+    from shopcat.image.features import inference_trunk
+
+    model, _, _ = build_backbone(name, pretrained=False, device="cpu")
+    model.eval()
+    with torch.no_grad():
+        for p in model.parameters():  # non-trivial batch-norm statistics, so folding them is really tested
+            p.add_(0.01 * torch.randn_like(p))
+        x = torch.randn(2, 3, 64, 64)
+        fast = inference_trunk(model.net)(x.contiguous(memory_format=torch.channels_last))
+        assert torch.allclose(fast, model.net(x), atol=1e-4)
+
+
+def test_cached_views_mirror_and_seeded_augmentation():
+    from shopcat.image.datasets import SimImageDataset
+    from shopcat.image.features import extract_features, training_views
+
+    assert training_views(2, mirror=True, seed=1) == ["plain", "mirror", "aug1000", "aug1001"]
+    assert training_views(0, mirror=False) == ["plain"]
+    model, _, _ = build_backbone("mobilenet_v2", pretrained=False, device="cpu")
+    ids, leaves = ["p1", "p2", "p3"], ["a>b", "a>c", "d>e"]
+    plain_ds = SimImageDataset(ids, leaves, [0, 1, 2], resolution=48)
+    train_ds = SimImageDataset(ids, leaves, [0, 1, 2], resolution=48, train=True)
+    plain = extract_features(model, plain_ds)  # pooled float32: random weights give tiny values
+    mirror = extract_features(model, plain_ds, view="mirror")
+    with torch.no_grad():
+        flipped = model.eval().features(torch.stack([plain_ds[i]["image"].flip(-1) for i in range(3)])).numpy()
+    scale = float(np.abs(flipped).max())
+    assert np.abs(mirror - flipped).max() < 1e-3 * scale
+    assert np.abs(mirror - plain).max() > 0.1 * scale
+    state = torch.get_rng_state()
+    first = extract_features(model, train_ds, view="aug7")
+    assert torch.equal(torch.get_rng_state(), state)  # the global generator is left as found
+    assert np.array_equal(first, extract_features(model, train_ds, view="aug7"))  # same seed, same draw
+    assert np.abs(first - extract_features(model, train_ds, view="aug8")).max() > 0.1 * np.abs(first).max()
+    with pytest.raises(ValueError, match="view must be"):
+        extract_features(model, plain_ds, view="flip")

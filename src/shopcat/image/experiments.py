@@ -23,6 +23,7 @@ from shopcat.image.features import (
     pooled_from_maps,
     probe_into_model,
     probe_logits,
+    training_views,
 )
 from shopcat.train.loop import ArrayDataset, TrainConfig, predict
 
@@ -33,23 +34,31 @@ def _probe_cfg(epochs: int, seed: int) -> TrainConfig:
 
 
 def _features(model, splits: dict, batch_size: int, cut_blocks: int = 0) -> tuple[dict, float, int]:
+    """splits: name -> dataset, or name -> {view: dataset}; returns features by name (or by name, view)."""
     start, cached = time.perf_counter(), 0
     feats = {}
-    for name, ds in splits.items():
-        feats[name], hit = cached_features(model, ds, batch_size, cut_blocks=cut_blocks)
-        cached += hit
+    for name, item in splits.items():
+        views = item if isinstance(item, dict) else {"plain": item}
+        for view, ds in views.items():
+            feats[name, view], hit = cached_features(model, ds, batch_size, cut_blocks=cut_blocks, view=view)
+            cached += hit
+        if not isinstance(item, dict):
+            feats[name] = feats.pop((name, "plain"))
     return feats, time.perf_counter() - start, cached
 
 
 def grocery_run(backbone: str, resolution: int, *, mode: str = "probe", missing_weights: str = "skip",
                 subsets: dict | None = None, probe_epochs: int = 60, finetune_epochs: int = 3,
-                finetune_blocks: int = 2, scratch_epochs: int = 10, batch_size: int = 64, seed: int = 0) -> dict:
+                finetune_blocks: int = 2, scratch_epochs: int = 10, batch_size: int = 64, seed: int = 0,
+                mirror: bool = False, aug_views: int = 0, finetune_lr: float = 3e-4) -> dict:
     """Train `backbone` on the grocery photos and score the official test split at fine/coarse/top level.
 
     mode: 'probe' (linear head on cached features), 'partial_cached' (probe, then the last blocks trained on
     cached maps), 'partial' (probe, then last blocks fine-tuned on augmented photos) or 'full'.
-    Absent pretrained weights: missing_weights='skip' returns a row saying so; 'scratch' trains every layer
-    from random initialisation for `scratch_epochs` (labelled not comparable).
+    The cached modes can still see augmented photos: mirror=True caches each photo's mirror image too (extra
+    training samples, and test logits averaged over both), aug_views=k caches k seeded augmented draws of
+    each training photo. Absent pretrained weights: missing_weights='skip' returns a row saying so; 'scratch'
+    trains every layer from random initialisation for `scratch_epochs` (labelled not comparable).
     """
     subsets = subsets or {}
     classes = grocery_classes()
@@ -74,20 +83,29 @@ def grocery_run(backbone: str, resolution: int, *, mode: str = "probe", missing_
         row["train_seconds"] = time.perf_counter() - start
     else:
         cut = finetune_blocks if mode == "partial_cached" else 0
-        feats, row["feature_seconds"], row["feature_splits_cached"] = _features(model, splits, batch_size, cut)
-        if cut:  # one trunk pass serves both: maps for the fine-tune, pooled features for the probe
-            maps, feats = feats, {s: pooled_from_maps(model, m, cut) for s, m in feats.items()}
-        fitted, mean, std = linear_probe(feats["train"], labels["train"], feats["val"], labels["val"],
+        train_views = training_views(aug_views, mirror, seed)
+        augmented = GroceryDataset("train", resolution, train=True, subset=subsets.get("train"), **kw)
+        eval_views = train_views[:1 + mirror]  # the photo and its mirror image: test logits averaged over both
+        jobs = {s: {v: augmented if v.startswith("aug") else ds for v in (train_views if s == "train" else eval_views)}
+                for s, ds in splits.items()}
+        maps, row["feature_seconds"], row["feature_splits_cached"] = _features(model, jobs, batch_size, cut)
+        row["train_views"] = len(train_views)
+        # one trunk pass serves both: maps for the fine-tune, pooled features for the probe
+        feats = {k: pooled_from_maps(model, m, cut) for k, m in maps.items()} if cut else maps
+        train_x = np.concatenate([feats["train", v] for v in train_views])
+        train_y = np.tile(labels["train"], len(train_views))
+        fitted, mean, std = linear_probe(train_x, train_y, feats["val", "plain"], labels["val"],
                                          len(classes), _probe_cfg(probe_epochs, seed))
-        test_logits = probe_logits(fitted.model, feats["test"], mean, std)
+        test_logits = sum(probe_logits(fitted.model, feats["test", v], mean, std) for v in eval_views)
         row["probe_fine_acc"] = float((test_logits.argmax(1) == labels["test"]).mean())
         probe_into_model(model, fitted.model, mean, std)
-        if mode == "partial_cached":  # last blocks trained on cached maps (CPU-friendly, no augmentation)
-            cfg = TrainConfig(epochs=finetune_epochs, lr=3e-4, weight_decay=1e-2, batch_size=64,
+        if mode == "partial_cached":  # last blocks trained on cached maps (augmented only through the views)
+            cfg = TrainConfig(epochs=finetune_epochs, lr=finetune_lr, weight_decay=1e-2, batch_size=64,
                               patience=3, seed=seed, monitor="val_acc", progress=False)
-            fine_tune_cached(model, finetune_blocks, maps["train"], labels["train"], maps["val"], labels["val"], cfg)
+            train_maps = np.concatenate([maps["train", v] for v in train_views])
+            fine_tune_cached(model, finetune_blocks, train_maps, train_y, maps["val", "plain"], labels["val"], cfg)
             back = Float16Input(model.split(finetune_blocks)[1])
-            test_logits = predict(back, ArrayDataset(input=maps["test"]), batch_size)
+            test_logits = sum(predict(back, ArrayDataset(input=maps["test", v]), batch_size) for v in eval_views)
         elif mode in ("partial", "full"):
             train_ds = GroceryDataset("train", resolution, train=True, subset=subsets.get("train"), **kw)
             cfg = TrainConfig(epochs=finetune_epochs, lr=3e-4 if mode == "partial" else 1e-4, batch_size=32,

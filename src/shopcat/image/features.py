@@ -4,12 +4,15 @@
     as .npy under config.CACHE_DIR, then a plain nn.Linear head trains on them in seconds (the CPU path);
   - partial fine-tune: the last n trunk blocks and the head train, the rest stays frozen (and in eval mode);
   - full fine-tune: everything trains.
+Cached features can still see augmentation: each photo may be cached as several views (plain, mirror image,
+seeded augmented draws), which the cached modes use as extra training samples and test-time averages.
 The probe's head is standardised features -> logits; `probe_into_model` folds the standardisation into the
 backbone's head so the whole image model predicts (and Grad-CAM explains) with it.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import time
@@ -21,7 +24,7 @@ from torch import nn
 from shopcat import config
 from shopcat.train.loop import ArrayDataset, FitResult, TrainConfig, fit, predict
 
-FEATURE_CACHE_VERSION = 1
+FEATURE_CACHE_VERSION = 2  # 2: trunk with batch norm folded in (outputs differ from 1 at ~1e-5)
 
 
 def dataset_identity(ds) -> str:
@@ -33,7 +36,7 @@ def dataset_identity(ds) -> str:
     return hashlib.sha1(content).hexdigest()[:16]
 
 
-def feature_cache_path(model, ds, cut_blocks: int = 0):
+def feature_cache_path(model, ds, cut_blocks: int = 0, view: str = "plain"):
     key = {
         "v": FEATURE_CACHE_VERSION,
         "backbone": model.name,
@@ -44,32 +47,74 @@ def feature_cache_path(model, ds, cut_blocks: int = 0):
     }
     if cut_blocks:
         key["cut_blocks"] = cut_blocks
+    if view != "plain":
+        check_view(view)
+        key["view"] = view
     digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:20]
-    kind = f"_maps{cut_blocks}" if cut_blocks else ""
+    kind = (f"_maps{cut_blocks}" if cut_blocks else "") + ("" if view == "plain" else f"_{view}")
     return config.CACHE_DIR / "image_features" / f"{model.name}_{ds.resolution}px{kind}_{digest}.npy"
 
 
+def check_view(view: str) -> None:
+    """Views of a photo that can be cached: 'plain', 'mirror' (flipped left-right) or 'aug<seed>' (one fixed
+    draw of the training augmentation, so a cached feature set still sees augmented photos)."""
+    if view not in ("plain", "mirror") and not (view.startswith("aug") and view[3:].isdigit()):
+        raise ValueError(f"view must be 'plain', 'mirror' or 'aug<seed>', not {view!r}")
+
+
+def training_views(n_augmented: int, mirror: bool = True, seed: int = 0) -> list[str]:
+    """The cached views of each training photo: plain, its mirror image, and n seeded augmented draws."""
+    return ["plain"] + (["mirror"] if mirror else []) + [f"aug{seed * 1000 + k}" for k in range(n_augmented)]
+
+
+def inference_trunk(net: nn.Module) -> nn.Module:
+    """A frozen trunk made fast for CPU inference: batch norm folded into the convolutions (where torch.fx can
+    trace the net; EfficientNet-Lite's blocks cannot be traced) and channels-last layout. Same outputs to 1e-5;
+    MobileNetV2 extracts about 2.5x faster on this 2-core machine."""
+    from torch.fx.experimental.optimization import fuse
+
+    net = copy.deepcopy(net).eval()
+    try:
+        net = fuse(net)
+    except Exception:  # untraceable control flow (EfficientNet-Lite): keep the batch norms
+        pass
+    return net.to(memory_format=torch.channels_last)
+
+
 @torch.no_grad()
-def extract_features(model, ds, batch_size: int = 64, device: str = "auto", cut_blocks: int = 0) -> np.ndarray:
-    """Pooled features (N, feature_dim), or with cut_blocks=n the maps entering the last n blocks (float16)."""
+def extract_features(model, ds, batch_size: int = 64, device: str = "auto", cut_blocks: int = 0,
+                     view: str = "plain") -> np.ndarray:
+    """Pooled features (N, feature_dim), or with cut_blocks=n the maps entering the last n blocks (float16).
+
+    view 'mirror' flips each image left-right; 'aug<seed>' runs the dataset's own (training) transform with
+    the torch generator seeded, so the same seed gives the same draw (the global generator is left as found).
+    """
     from torch.utils.data import DataLoader
 
+    check_view(view)
     dev = config.device(device)
     model.to(dev).eval()
-    front = model.split(cut_blocks)[0] if cut_blocks else model.features
+    front = inference_trunk(model.split(cut_blocks)[0] if cut_blocks else model.net)
     out = []
-    for batch in DataLoader(ds, batch_size=batch_size, shuffle=False):
-        maps = front(batch["image"].to(dev)).cpu()
-        out.append(maps.half() if cut_blocks else maps.float())
+    with torch.random.fork_rng(devices=[]):
+        if view.startswith("aug"):
+            torch.manual_seed(int(view[3:]))
+        for batch in DataLoader(ds, batch_size=batch_size, shuffle=False):
+            image = batch["image"].to(dev)
+            if view == "mirror":
+                image = image.flip(-1)
+            maps = front(image.contiguous(memory_format=torch.channels_last)).cpu()
+            out.append(maps.contiguous().half() if cut_blocks else maps.float())
     return torch.cat(out).numpy()
 
 
-def cached_features(model, ds, batch_size: int = 64, device: str = "auto", cut_blocks: int = 0):
+def cached_features(model, ds, batch_size: int = 64, device: str = "auto", cut_blocks: int = 0,
+                    view: str = "plain"):
     """Features for `ds`, computed once and then read from the cache; returns (features, was_cached)."""
-    path = feature_cache_path(model, ds, cut_blocks)
+    path = feature_cache_path(model, ds, cut_blocks, view)
     if path.is_file():
         return np.load(path), True
-    feats = extract_features(model, ds, batch_size, device, cut_blocks)
+    feats = extract_features(model, ds, batch_size, device, cut_blocks, view)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path.with_suffix(".partial.npy"), feats)
     path.with_suffix(".partial.npy").replace(path)
