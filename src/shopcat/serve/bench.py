@@ -126,6 +126,17 @@ def run_pipeline(bootstrap: str | None, model_path, values: list[bytes], cfg: Se
             "load_avg": load_average()}
 
 
+def usable_features(predictor, values: list[bytes], max_title_chars: int) -> list:
+    """The model inputs of every message that can be served (the dead-letter ones left out)."""
+    features = []
+    for value in values:
+        try:
+            features.append(preprocess_message(predictor, value, max_title_chars)[1])
+        except Unusable:
+            pass
+    return features
+
+
 def model_ceiling(model_path, values: list[bytes], batch_size: int, threads: int | None = None,
                   device: str = "auto", max_title_chars: int = 2000) -> dict:
     """Messages/s of the model alone: forward passes over batches made beforehand.
@@ -136,12 +147,7 @@ def model_ceiling(model_path, values: list[bytes], batch_size: int, threads: int
     import torch
 
     predictor = load_predictor(model_path, config.device(device))
-    features = []
-    for value in values:
-        try:
-            features.append(preprocess_message(predictor, value, max_title_chars)[1])
-        except Unusable:
-            pass
+    features = usable_features(predictor, values, max_title_chars)
     batches = [predictor.collate(features[i:i + batch_size]) for i in range(0, len(features), batch_size)]
     best = None
     for n in [threads] if threads else sorted({1, os.cpu_count() or 1}):
@@ -171,17 +177,9 @@ def cpu_budget(model_path, values: list[bytes], batch_size: int, max_title_chars
 
     predictor = load_predictor(model_path, "cpu")
     half = len(values) // 2
-    for value in values[:half]:  # warm the tokenizer cache as a long-running worker's would be
-        try:
-            preprocess_message(predictor, value, max_title_chars)
-        except Unusable:
-            pass
-    features, start = [], time.process_time()
-    for value in values[half:]:
-        try:
-            features.append(preprocess_message(predictor, value, max_title_chars)[1])
-        except Unusable:
-            pass
+    usable_features(predictor, values[:half], max_title_chars)  # warm the tokenizer cache like a long-running worker
+    start = time.process_time()
+    features = usable_features(predictor, values[half:], max_title_chars)
     preprocess_s = (time.process_time() - start) / max(1, len(values) - half)
     batches = [predictor.collate(features[i:i + batch_size]) for i in range(0, len(features), batch_size)]
     threads = torch.get_num_threads()
