@@ -37,6 +37,8 @@ from shopcat.serve.batcher import next_batch
 from shopcat.serve.stand_in import load_predictor
 from shopcat.serve.transport import Transport, make_sink, make_source
 
+WARM_UP_PRODUCT = ("워밍업 텀블러 500ml", "생활>주방")  # title, mall category: run once before a worker is ready
+
 # Indices into the shared stats array (counts include duplicates after a restart).
 CONSUMED, PREPROCESSED, DEAD_LETTERED, DELIVERED, BATCHES = range(5)
 
@@ -266,7 +268,7 @@ def preprocessor_main(idx, transport, cfg, model_path, work_queue, batch_queue, 
     _single_threaded_torch()
     batch_queue.cancel_join_thread()
     predictor = load_predictor(model_path)
-    _loaded([lambda: predictor.preprocess("워밍업 텀블러 500ml", "생활>주방")], loaded)
+    _loaded([lambda: predictor.preprocess(*WARM_UP_PRODUCT)], loaded)
     sink = make_sink(transport)
     acks: dict[int, list] = defaultdict(list)
 
@@ -310,7 +312,7 @@ def classifier_main(transport, cfg, model_path, batch_queue, ack_queues, stop_al
 
     torch.set_num_threads(cfg.classifier_threads or os.cpu_count() or 1)
     predictor = load_predictor(model_path, config.device(cfg.device))
-    sample = predictor.preprocess("워밍업 텀블러 500ml", "생활>주방")
+    sample = predictor.preprocess(*WARM_UP_PRODUCT)
     _loaded([lambda: predictor.forward(predictor.collate([sample] * min(cfg.max_batch, 64)))], loaded)
     version = str(getattr(predictor, "version", "unknown"))
     sink = make_sink(transport)

@@ -96,9 +96,10 @@ def load_predictor(path: str | Path, device: str = "cpu"):
     """Any saved model the pipeline can serve: a stand-in, a fused text+image model, else a text model."""
     if (Path(path) / MARKER).is_file():
         return StandInPredictor.load(path).to(device)
-    if (Path(path) / "fused.json").is_file():
-        from shopcat.models.predictor import FusedPredictor
+    from shopcat.models.predictor import MARKER as FUSED_MARKER
+    from shopcat.models.predictor import FusedPredictor
 
+    if (Path(path) / FUSED_MARKER).is_file():
         return FusedPredictor.load(path, device=str(device))
     from shopcat.text.predictor import TextPredictor
 
