@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from shopcat import config
+from shopcat.text.predictor import collate_arrays, top_labels
 
 MARKER = "fused.json"
 DEFAULT_MODEL = config.MODELS_DIR / "fused" / "latest"
@@ -97,9 +98,7 @@ class FusedPredictor:
         return np.ascontiguousarray(pixels)
 
     def collate(self, items: list[dict[str, np.ndarray]]) -> dict:
-        import torch
-
-        return {k: torch.from_numpy(np.stack([item[k] for item in items])) for k in items[0]}
+        return collate_arrays(items)
 
     def forward(self, batch: dict):
         """A collated batch -> (B, n_leaves) probabilities."""
@@ -110,11 +109,7 @@ class FusedPredictor:
             return torch.softmax(logits, dim=1).cpu()
 
     def topk(self, probs, k: int = 5) -> list[list[tuple[str, float]]]:
-        import torch
-
-        values, indices = torch.as_tensor(probs).topk(min(k, len(self.labels)), dim=1)
-        return [[(self.labels[i], float(v)) for v, i in zip(vs, ix, strict=True)]
-                for vs, ix in zip(values.tolist(), indices.tolist(), strict=True)]
+        return top_labels(probs, self.labels, k)
 
     def predict(self, titles: list[str], malls: list[str] | None = None, images: list | None = None, k: int = 5):
         """Convenience for notebooks: top-k (leaf, probability) per product."""

@@ -65,9 +65,9 @@ class StandInPredictor:
         return torch.softmax(self.model(**batch), dim=1).cpu()
 
     def topk(self, probs: torch.Tensor, k: int) -> list[list[tuple[str, float]]]:
-        values, indices = probs.topk(min(k, probs.shape[1]), dim=1)
-        return [[(self.labels[i], float(v)) for v, i in zip(vs, ix, strict=True)]
-                for vs, ix in zip(values.tolist(), indices.tolist(), strict=True)]
+        from shopcat.text.predictor import top_labels
+
+        return top_labels(probs, self.labels, k)
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)

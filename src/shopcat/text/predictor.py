@@ -38,6 +38,22 @@ def save_text_model(folder, model, vocab, labels: list[str], cfg, tokenizer_kind
     return folder
 
 
+def collate_arrays(items: list[dict[str, np.ndarray]]) -> dict:
+    """Preprocessed products (dicts of equal-shaped arrays) -> one batch of tensors, key by key."""
+    import torch
+
+    return {k: torch.from_numpy(np.stack([item[k] for item in items])) for k in items[0]}
+
+
+def top_labels(probs, labels: list[str], k: int) -> list[list[tuple[str, float]]]:
+    """(B, n_labels) probabilities -> per row the k most probable (label, probability), best first."""
+    import torch
+
+    values, indices = torch.as_tensor(probs).topk(min(k, len(labels)), dim=1)
+    return [[(labels[i], float(v)) for v, i in zip(vs, ix, strict=True)]
+            for vs, ix in zip(values.tolist(), indices.tolist(), strict=True)]
+
+
 class TextPredictor:
     """Title + mall category -> probabilities over the platform leaves, from a folder written by save_text_model."""
 
@@ -81,9 +97,7 @@ class TextPredictor:
         return np.asarray(self.vocab.encode(tokens, max_len), dtype=np.int64).reshape(max_len)
 
     def collate(self, items: list[dict[str, np.ndarray]]) -> dict:
-        import torch
-
-        return {k: torch.from_numpy(np.stack([item[k] for item in items])) for k in items[0]}
+        return collate_arrays(items)
 
     def forward(self, batch: dict):
         """A collated batch -> (B, n_leaves) probabilities."""
@@ -95,11 +109,7 @@ class TextPredictor:
         return torch.softmax(logits, dim=1).cpu()
 
     def topk(self, probs, k: int = 5) -> list[list[tuple[str, float]]]:
-        import torch
-
-        values, indices = torch.as_tensor(probs).topk(min(k, len(self.labels)), dim=1)
-        return [[(self.labels[i], float(v)) for v, i in zip(vs, ix, strict=True)]
-                for vs, ix in zip(values.tolist(), indices.tolist(), strict=True)]
+        return top_labels(probs, self.labels, k)
 
     def predict(self, titles: list[str], malls: list[str] | None = None, k: int = 5):
         """Convenience for notebooks and the CLI: top-k (leaf, probability) per title."""
