@@ -155,3 +155,30 @@ def test_cached_views_mirror_and_seeded_augmentation():
     assert np.abs(first - extract_features(model, train_ds, view="aug8")).max() > 0.1 * np.abs(first).max()
     with pytest.raises(ValueError, match="view must be"):
         extract_features(model, plain_ds, view="flip")
+
+
+def test_frozen_batchnorm_keeps_imagenet_statistics_while_training():
+    from shopcat.image.features import fine_tune
+    from shopcat.train.loop import ArrayDataset, TrainConfig
+
+    model, _, _ = build_backbone("mobilenet_v2", pretrained=False, num_classes=3, device="cpu")
+    bn = model.blocks[0][1]
+    before = bn.running_mean.clone()
+    x = torch.randn(8, 3, 48, 48) * 3 + 1
+    ds = ArrayDataset(image=x, label=torch.tensor([0, 1, 2, 0, 1, 2, 0, 1]), idx=torch.arange(8))
+    cfg = TrainConfig(epochs=1, batch_size=4, num_threads=1, progress=False)
+    fine_tune(model, ds, None, cfg, n_blocks=None, freeze_batchnorm=True)
+    assert torch.equal(bn.running_mean, before)
+    assert model.training and not bn.training
+    fine_tune(model, ds, None, cfg, n_blocks=None, freeze_batchnorm=False)
+    assert not torch.equal(bn.running_mean, before)
+
+
+def test_mirrored_dataset_flips_images_and_keeps_labels():
+    from shopcat.image.datasets import Mirrored, SimImageDataset
+
+    ds = SimImageDataset(["p1", "p2"], ["a>b", "a>c"], [0, 1], resolution=32)
+    flipped = Mirrored(ds)
+    assert len(flipped) == 2
+    assert torch.equal(flipped[1]["image"], ds[1]["image"].flip(-1))
+    assert int(flipped[1]["label"]) == 1

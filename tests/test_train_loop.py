@@ -1,4 +1,7 @@
+import copy
+
 import numpy as np
+import pytest
 import torch
 
 from shopcat.train.loop import ArrayDataset, TrainConfig, fit, predict
@@ -113,3 +116,32 @@ def test_sampler_decides_which_samples_an_epoch_visits():
     only_class_1 = torch.utils.data.SubsetRandomSampler(np.flatnonzero(y == 1).tolist())
     result = fit(Linear(), train, None, cfg(epochs=1), sampler=only_class_1)
     assert np.array_equal(result.records[1]["idx"], np.flatnonzero(y == 1))
+
+
+def test_cosine_schedule_warms_up_then_decays_to_zero():
+    from shopcat.train.loop import lr_factor
+
+    factor = lr_factor(cfg(schedule="cosine", warmup_steps=10), total_steps=100)
+    assert factor(0) == pytest.approx(0.1 * 0.5 * (1 + np.cos(0)))
+    assert factor(9) == pytest.approx(0.5 * (1 + np.cos(np.pi * 9 / 100)))
+    assert factor(50) == pytest.approx(0.5)
+    assert factor(100) == pytest.approx(0.0, abs=1e-12)
+    constant = lr_factor(cfg(), total_steps=100)
+    assert constant(0) == constant(99) == 1.0
+    with pytest.raises(ValueError, match="schedule"):
+        lr_factor(cfg(schedule="step"), total_steps=100)
+
+
+def test_fit_applies_the_schedule_and_smooths_labels():
+    train = blobs(seed=3)
+    torch.manual_seed(0)
+    start = Linear()
+    weights = start.fc.weight.detach().clone()
+    stalled = fit(copy.deepcopy(start), train, None, cfg(epochs=2, warmup_steps=10**9)).model
+    moved = fit(copy.deepcopy(start), train, None, cfg(epochs=2)).model
+    assert (stalled.fc.weight - weights).abs().max() < 1e-6  # a warm-up that never ends: no step taken
+    assert (moved.fc.weight - weights).abs().max() > 1e-2
+    sharp = fit(Linear(), train, None, cfg(epochs=8))
+    smooth = fit(Linear(), train, None, cfg(epochs=8, label_smoothing=0.3))
+    # smoothing keeps the loss away from zero on an easy task: its floor is the smoothed target's entropy
+    assert smooth.history[-1]["train_loss"] > sharp.history[-1]["train_loss"] + 0.2

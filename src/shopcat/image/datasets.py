@@ -76,7 +76,7 @@ def image_transform(resolution: int, mean, std, train: bool):
     """Standard augmentation for training, a plain resize for evaluation; input is a uint8 CHW tensor."""
     if train:
         steps = [
-            v2.RandomResizedCrop(resolution, scale=(0.5, 1.0), antialias=True),
+            v2.RandomResizedCrop(resolution, scale=(0.25, 1.0), antialias=True),
             v2.RandomHorizontalFlip(),
             v2.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2),
         ]
@@ -109,15 +109,31 @@ class GroceryDataset(Dataset):
         else:
             self.labels = self.rows[level].to_numpy()
         self.resolution, self.level = resolution, level
+        self.decode_px = 2 * resolution if train else resolution  # random crops keep detail to enlarge
         self.transform = image_transform(resolution, mean, std, train)
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
-        image = load_rgb(self.rows["path"].iat[i], self.resolution)
+        image = load_rgb(self.rows["path"].iat[i], self.decode_px)
         return {"image": self.transform(image), "label": torch.tensor(int(self.labels[i])),
                 "idx": torch.tensor(i)}
+
+
+class Mirrored(Dataset):
+    """Another image dataset's items flipped left-right: the second view of test-time mirror averaging."""
+
+    def __init__(self, ds: Dataset):
+        self.ds = ds
+
+    def __len__(self) -> int:
+        return len(self.ds)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        item = dict(self.ds[i])
+        item["image"] = item["image"].flip(-1)
+        return item
 
 
 class SimImageDataset(Dataset):

@@ -161,8 +161,13 @@ def probe_into_model(model, head: nn.Linear, mean, std):
     return model
 
 
-def fine_tune(model, train_ds, val_ds, cfg: TrainConfig, n_blocks: int | None = 2) -> FitResult:
-    """Partial (last `n_blocks` trunk blocks + head) or full (n_blocks=None) fine-tune through `fit`."""
+def fine_tune(model, train_ds, val_ds, cfg: TrainConfig, n_blocks: int | None = 2,
+              freeze_batchnorm: bool = False) -> FitResult:
+    """Partial (last `n_blocks` trunk blocks + head) or full (n_blocks=None) fine-tune through `fit`.
+
+    The model moves to channels-last layout, which trains MobileNetV2 markedly faster on CPU."""
+    model.batchnorm_frozen = freeze_batchnorm
+    model.to(memory_format=torch.channels_last)
     if n_blocks is None:
         for p in model.parameters():
             p.requires_grad = True

@@ -15,6 +15,7 @@ instead of a second loop:
 from __future__ import annotations
 
 import copy
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +45,9 @@ class TrainConfig:
     progress: bool = True
     monitor: str = "val_loss"  # or "val_acc"
     grad_clip: float | None = None
+    label_smoothing: float = 0.0
+    schedule: str = "constant"  # or "cosine": linear warm-up over `warmup_steps`, then cosine decay to zero
+    warmup_steps: int = 0
 
 
 @dataclass
@@ -127,6 +131,22 @@ def predict(model, ds, batch_size: int = 256, device: str = "auto") -> np.ndarra
     return torch.cat(out).numpy() if out else np.zeros((0, 0), dtype=np.float32)
 
 
+def lr_factor(cfg: TrainConfig, total_steps: int) -> Callable[[int], float]:
+    """The learning rate's multiplier at each optimizer step: constant, or warm-up then cosine to zero.
+
+    Short fine-tunes of pretrained backbones want the cosine: a large step early, small ones at the end."""
+    if cfg.schedule not in ("constant", "cosine"):
+        raise ValueError(f"schedule must be 'constant' or 'cosine', not {cfg.schedule!r}")
+
+    def factor(step: int) -> float:
+        warm = min(1.0, (step + 1) / cfg.warmup_steps) if cfg.warmup_steps else 1.0
+        if cfg.schedule == "constant":
+            return warm
+        return warm * 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / max(total_steps, 1)))
+
+    return factor
+
+
 def fit(
     model: torch.nn.Module,
     train_ds,
@@ -156,6 +176,7 @@ def fit(
     train_loader = _loader(
         train_ds, cfg.batch_size, shuffle=True, sampler=sampler, seed=cfg.seed, num_workers=cfg.num_workers
     )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor(cfg, cfg.epochs * len(train_loader)))
     val_loader = _loader(val_ds, cfg.batch_size * 2, num_workers=cfg.num_workers) if val_ds is not None else None
 
     history, records = [], {}
@@ -174,7 +195,8 @@ def fit(
             w = weight[idx] * keep[idx]
             batch = _to(batch, device)
             logits = model(**batch)
-            per_sample = F.cross_entropy(logits, labels.to(device), reduction="none")
+            per_sample = F.cross_entropy(logits, labels.to(device), reduction="none",
+                                         label_smoothing=cfg.label_smoothing)
             w_dev = w.to(device)
             loss = (per_sample * w_dev).sum() / w_dev.sum().clamp_min(1e-8)
             optimizer.zero_grad(set_to_none=True)
@@ -182,6 +204,7 @@ def fit(
             if cfg.grad_clip:
                 torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
             optimizer.step()
+            scheduler.step()
 
             seen_idx.append(idx)
             seen_label.append(labels)
