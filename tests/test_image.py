@@ -182,3 +182,17 @@ def test_mirrored_dataset_flips_images_and_keeps_labels():
     assert len(flipped) == 2
     assert torch.equal(flipped[1]["image"], ds[1]["image"].flip(-1))
     assert int(flipped[1]["label"]) == 1
+
+
+def test_linear_probe_is_the_same_whatever_ran_before():
+    from shopcat.image.features import linear_probe
+    from shopcat.train.loop import TrainConfig
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(60, 8)).astype(np.float32), rng.integers(0, 3, 60)
+    cfg = TrainConfig(epochs=3, batch_size=16, num_threads=1, progress=False, seed=5)
+    torch.manual_seed(1)
+    first, _, _ = linear_probe(x, y, x, y, 3, cfg)
+    torch.rand(1000)  # the global generator moves on, as other work in the same process would move it
+    second, _, _ = linear_probe(x, y, x, y, 3, cfg)
+    assert torch.equal(first.model.weight, second.model.weight)

@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from shopcat import config
 from shopcat.image.backbones import STATUS_SCRATCH, WeightsMissing, build_backbone
 from shopcat.image.datasets import GroceryDataset, Mirrored, grocery_classes, sim_image_splits
 from shopcat.image.features import (
@@ -64,6 +65,7 @@ def grocery_run(backbone: str, resolution: int, *, mode: str = "probe", missing_
     missing_weights='skip' returns a row saying so; 'scratch' trains every layer from random initialisation
     for `scratch_epochs` (labelled not comparable).
     """
+    config.seed_everything(seed)  # same seed, same numbers, whatever the caller ran before
     subsets = subsets or {}
     classes = grocery_classes()
     try:
@@ -136,6 +138,7 @@ def grocery_run(backbone: str, resolution: int, *, mode: str = "probe", missing_
 def sim_run(backbone: str, resolution: int, *, n_products: int = 3000, level: int = 2, probe_epochs: int = 60,
             missing_weights: str = "skip", batch_size: int = 64, seed: int = 0) -> dict:
     """Linear probe of `backbone` on the simulator's product images, labelled by the true category's level."""
+    config.seed_everything(seed)
     try:
         model, _, info = build_backbone(backbone, pretrained=True, missing_weights=missing_weights)
     except WeightsMissing as err:

@@ -139,6 +139,7 @@ def linear_probe(train_x, train_y, val_x, val_y, num_classes: int, cfg: TrainCon
         x = torch.as_tensor((x - mean) / std, dtype=torch.float32)
         return ArrayDataset(input=x, label=torch.tensor(np.asarray(y), dtype=torch.long), idx=torch.arange(len(y)))
 
+    config.seed_everything(cfg.seed)  # the head's initial weights too: same seed, same probe, whatever ran before
     head = nn.Linear(train_x.shape[1], num_classes)
     result = fit(head, as_dataset(train_x, train_y), as_dataset(val_x, val_y), cfg)
     return result, mean, std
