@@ -109,7 +109,7 @@ class GroceryDataset(Dataset):
         else:
             self.labels = self.rows[level].to_numpy()
         self.resolution, self.level = resolution, level
-        self.decode_px = 2 * resolution if train else resolution  # random crops keep detail to enlarge
+        self.decode_px = 2 * resolution if train else resolution  # a random crop is enlarged: decode it sharper
         self.transform = image_transform(resolution, mean, std, train)
 
     def __len__(self) -> int:

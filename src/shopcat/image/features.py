@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from shopcat import config
+from shopcat.image.datasets import Mirrored
 from shopcat.train.loop import ArrayDataset, FitResult, TrainConfig, fit, predict
 
 FEATURE_CACHE_VERSION = 2  # 2: trunk with batch norm folded in (outputs differ from 1 at ~1e-5)
@@ -99,10 +100,8 @@ def extract_features(model, ds, batch_size: int = 64, device: str = "auto", cut_
     with torch.random.fork_rng(devices=[]):
         if view.startswith("aug"):
             torch.manual_seed(int(view[3:]))
-        for batch in DataLoader(ds, batch_size=batch_size, shuffle=False):
+        for batch in DataLoader(Mirrored(ds) if view == "mirror" else ds, batch_size=batch_size, shuffle=False):
             image = batch["image"].to(dev)
-            if view == "mirror":
-                image = image.flip(-1)
             maps = front(image.contiguous(memory_format=torch.channels_last)).cpu()
             out.append(maps.contiguous().half() if cut_blocks else maps.float())
     return torch.cat(out).numpy()
