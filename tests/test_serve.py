@@ -502,7 +502,9 @@ class Instance:
         command = [sys.executable, "-m", "shopcat.cli", "serve", "--bootstrap", bootstrap, "--model", model,
                    "--in", names["in_topic"], "--out", names["out_topic"], "--dead-letter",
                    names["dead_letter_topic"], "--group", names["group"], "--consumers", "1",
-                   "--preprocessors", "1", "--classifier-threads", "1", "--max-wait-ms", "10", "--report-s", "1"]
+                   "--preprocessors", "1", "--classifier-threads", "1", "--max-wait-ms", "10", "--report-s", "1",
+                   # Tansu never drops a static member that died, so its partitions would never move
+                   "--dynamic-membership"]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         env={**os.environ, "OMP_NUM_THREADS": "1"})
         self.lines: list[str] = []

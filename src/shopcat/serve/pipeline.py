@@ -81,10 +81,12 @@ class ServeConfig:
     classifier_threads: int | None = None  # torch threads in the classifier; None: all cores
     predict: bool = True  # False: preprocessing only (the notebook's preprocessing plot); acks without a model
     drain_s: float = 30.0  # on stop, how long consumers wait for their in-flight messages
-    # Kafka static membership (group.instance.id): a restarted consumer takes its predecessor's partitions
-    # without a rebalance. Off by default: a static member that dies is only dropped when its session
-    # expires, and the test broker (Tansu) never drops it, so a lost instance's partitions would stay lost.
-    static_membership: bool = False
+    # Kafka static membership (group.instance.id, unique per supervisor): a restarted consumer takes its
+    # predecessor's place at once. Kafka drops a static member that stopped heartbeating after its session
+    # (SESSION_TIMEOUT_MS), so a lost instance's partitions move to the rest of the group; the test broker
+    # (Tansu) never drops one, so tests of a lost instance turn it off. Off, a consumer that died is dropped
+    # after its session too, but Tansu is unreliable at rejoining dynamic members (restarts may stall).
+    static_membership: bool = True
 
 
 # --------------------------------------------------------------------------- parsing one message
@@ -689,8 +691,9 @@ def cli_serve(argv: list[str]) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--classifier-threads", type=int, default=None, help="torch threads (default: all cores)")
     parser.add_argument("--max-restarts-per-minute", type=int, default=5)
-    parser.add_argument("--static-membership", action="store_true",
-                        help="Kafka static membership: restarts without a rebalance (on a real Kafka cluster)")
+    parser.add_argument("--dynamic-membership", action="store_true",
+                        help="no Kafka static membership (group.instance.id); needed on brokers that never drop a "
+                             "dead static member, like the Tansu test broker")
     parser.add_argument("--report-s", type=float, default=10.0, help="seconds between status lines")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -698,7 +701,7 @@ def cli_serve(argv: list[str]) -> int:
                       dead_letter_topic=args.dead_letter or f"{args.in_topic}.dead-letter",
                       consumers=args.consumers, preprocessors=args.preprocessors, queue_mode=args.queue_mode,
                       max_batch=args.max_batch, max_wait_ms=args.max_wait_ms, top_k=args.top_k, device=args.device,
-                      classifier_threads=args.classifier_threads, static_membership=args.static_membership)
+                      classifier_threads=args.classifier_threads, static_membership=not args.dynamic_membership)
     pipe = Pipeline(args.model, Transport(args.bootstrap), cfg,
                     max_restarts_per_minute=args.max_restarts_per_minute).start()
     print(f"serving {cfg.in_topic} -> {cfg.out_topic} (dead letters: {cfg.dead_letter_topic}, group {cfg.group}); "

@@ -90,7 +90,8 @@ class KafkaSource:
             "heartbeat.interval.ms": 1000,
             "max.partition.fetch.bytes": MAX_MESSAGE_BYTES,
             "fetch.max.bytes": MAX_MESSAGE_BYTES * 2,
-            # static membership, when asked: a restarted consumer takes its predecessor's place at once
+            # static membership (unless turned off): a restarted consumer takes its predecessor's place at
+            # once, instead of the group waiting for a killed member's session to expire
             **({"group.instance.id": member} if member else {}),
             "error_cb": self._on_client_error,
             **transport.kafka_conf,
