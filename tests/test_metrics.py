@@ -53,3 +53,16 @@ def test_accuracy_ci():
     assert (low, high) == (pytest.approx(0.82 - 0.049686, abs=1e-5), pytest.approx(0.82 + 0.049686, abs=1e-5))
     with pytest.raises(ValueError):
         accuracy_ci([])
+
+
+def test_a_flat_catalog_is_scored_at_l1_and_the_leaf():
+    acc = level_accuracy(["Fashion", "Food", "Food"], ["Fashion", "Food", "Fashion"])
+    assert acc["L1"] == pytest.approx(2 / 3) and acc["leaf"] == pytest.approx(2 / 3)
+    assert all(math.isnan(acc[k]) for k in ("L2", "L3", "L4"))
+    assert math.isnan(kakao_score(acc))
+
+
+def test_a_five_level_catalog_is_scored_at_l5():
+    acc = level_accuracy(["a>b>c>d>e", "a>b>c>d>f", "a>b"], ["a>b>c>d>e", "a>b>c>d>e", "a>b"])
+    assert (acc["L4"], acc["L5"], acc["leaf"]) == (1.0, 0.5, pytest.approx(2 / 3))
+    assert kakao_score(acc) == pytest.approx((1.0 + 1.2 + 1.3 + 1.4) / 4)

@@ -91,9 +91,9 @@ def test_rejects_are_written_when_asked(tmp_path):
     path.write_text(
         HEADER + ",l,https://img/4.jpg,100,0,몰,4,,,생활/건강,주방용품,잔/컵,텀블러\n", encoding="utf-8"
     )
-    df = read_naver_api(path, rejects_path=tmp_path / "rejects.csv")
-    assert df.empty
-    assert len(pd.read_csv(tmp_path / "rejects.csv")) == 1
+    with pytest.raises(CatalogError, match="has no usable row: all 1 rows were rejected"):
+        read_naver_api(path, rejects_path=tmp_path / "rejects.csv")
+    assert len(pd.read_csv(tmp_path / "rejects.csv")) == 1  # written before stopping
 
 
 def test_export_without_a_date_or_api_columns_is_unreadable(tmp_path):

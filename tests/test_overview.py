@@ -56,3 +56,12 @@ def test_summary_and_months(catalog):
     assert overview.products_per_month(catalog).tolist() == [2, 1, 3]
     stats = overview.title_stats(catalog)
     assert stats.loc["tokens", "max"] == 3
+
+
+def test_summary_of_a_catalog_without_dates_or_sellers(tmp_path):
+    from shopcat.data.schema import read_catalog
+
+    path = tmp_path / "flat.csv"
+    path.write_text("product_id,title,category\n1,a,Fashion\n2,b,Food\n", encoding="utf-8")
+    summary = overview.catalog_summary(read_catalog(path))
+    assert (summary["products"], summary["sellers"], summary["first_date"], summary["last_date"]) == (2, 0, None, None)

@@ -11,6 +11,7 @@ from shopcat.data.schema import (
     CatalogError,
     read_catalog,
     read_catalog_and_rejects,
+    require_columns,
     validate_catalog,
     write_rejects,
 )
@@ -105,8 +106,6 @@ MALFORMED_CSV = [
     ("trailing sep", {"category": "생활>주방>"}, "category", "bad category path", "leading or trailing '>'"),
     ("empty level", {"category": "생활>>잔/컵"}, "category", "bad category path", "an empty level"),
     ("blank level", {"category": "생활> >잔/컵"}, "category", "bad category path", "an empty level"),
-    ("too deep", {"category": "a>b>c>d>e"}, "category", "bad category path", "depth 5 > 4"),
-    ("too shallow", {"category": "생활"}, "category", "bad category path", "depth 1 < 2"),
     ("unknown leaf", {"category": "생활>주방>냄비"}, "category", "unknown category", "not in the taxonomy"),
     ("inner node", {"category": "가구>침대"}, "category", "unknown category", "an inner node, not a leaf"),
     (
@@ -116,7 +115,6 @@ MALFORMED_CSV = [
         "bad encoding",
         "bytes that are not UTF-8",
     ),
-    ("empty date", {"registered_at": ""}, "registered_at", "empty value", "empty"),
     (
         "word date",
         {"registered_at": "yesterday"},
@@ -159,7 +157,6 @@ MALFORMED_CSV = [
         "date out of range",
         "more than 1 day in the future",
     ),
-    ("empty seller", {"seller_id": ""}, "seller_id", "empty value", "empty or only spaces"),
     ("seller bad bytes", {"seller_id": b"\xba\xed"}, "seller_id", "bad encoding", "bytes that are not UTF-8"),
     (
         "ftp image",
@@ -240,9 +237,7 @@ MALFORMED_TYPED = [
         "a list, not text",
     ),
     ("missing title", {"title": None}, "title", "empty value", "empty or only spaces"),
-    ("NaN seller", {"seller_id": float("nan")}, "seller_id", "empty value", "empty or only spaces"),
     ("int date", {"registered_at": 1761782400}, "registered_at", "wrong type", "int, not a date"),
-    ("missing date", {"registered_at": None}, "registered_at", "empty value", "empty"),
     (
         "ancient timestamp",
         {"registered_at": pd.Timestamp("1900-01-01")},
@@ -457,10 +452,130 @@ def test_directory_is_not_a_catalog(tmp_path):
 
 
 def test_validate_needs_the_required_columns():
-    with pytest.raises(CatalogError, match=r"lacks the required column\(s\) seller_id"):
-        validate_catalog(pd.DataFrame([GOOD]).drop(columns="seller_id"))
+    with pytest.raises(CatalogError, match=r"lacks the required column\(s\) category"):
+        validate_catalog(pd.DataFrame([GOOD]).drop(columns="category"))
 
 
 def _write(path, rows):
     path.write_bytes(csv_bytes(rows))
     return path
+
+
+# --------------------------------------------------------------------------- what a real catalog looks like
+
+MINIMAL = "product_id,title,category\n"
+
+
+def test_a_cp949_csv_is_read_with_every_korean_row(tmp_path):
+    """Korean Excel saves CSV as CP949: detected, so no Korean row is rejected as 'not UTF-8'."""
+    text = (
+        "product_id,title,category,registered_at,seller_id\n"
+        "1,스탠리 텀블러 887ml,생활/건강>주방용품,2025-10-30,몰1\n"
+        "2,원피스 여름,패션의류>여성의류,2025-10-30,몰2\n"
+        "3,plain ascii,Food>Snacks,2025-10-30,m3\n"
+    )
+    path = tmp_path / "excel.csv"
+    path.write_bytes(text.encode("cp949"))
+    accepted, rejects = read_catalog_and_rejects(path, now=NOW)
+    assert rejects.empty
+    assert accepted["title"].tolist() == ["스탠리 텀블러 887ml", "원피스 여름", "plain ascii"]
+    assert accepted.attrs["encoding"] == "cp949"
+
+
+def test_a_cp949_csv_with_one_broken_row_rejects_only_that_row(tmp_path):
+    good = (MINIMAL + "1,스탠리 텀블러,생활\n3,원피스,패션의류\n").encode("cp949")
+    broken = b"2,\xff\xfe broken,\xc5\xd2\n"
+    path = tmp_path / "excel.csv"
+    path.write_bytes(good.replace(b"3,", broken + b"3,"))
+    accepted, rejects = read_catalog_and_rejects(path, now=NOW)
+    assert accepted["product_id"].tolist() == ["1", "3"]
+    assert rejects[["row", "field", "detail"]].values.tolist() == [[2, "title", "bytes that are not CP949"]]
+
+
+def test_an_encoding_can_be_given(tmp_path):
+    path = tmp_path / "euc.csv"
+    path.write_bytes((MINIMAL + "1,텀블러,생활\n").encode("euc-kr"))
+    assert read_catalog(path, encoding="euc-kr", now=NOW)["title"].tolist() == ["텀블러"]
+    accepted, rejects = read_catalog_and_rejects(path, encoding="utf-8", now=NOW)  # told wrong: row rejected
+    assert accepted.empty and rejects["detail"].tolist() == ["bytes that are not UTF-8"]
+    with pytest.raises(CatalogError, match="'klingon' is not a text encoding"):
+        read_catalog(path, encoding="klingon")
+
+
+def test_category_paths_of_any_depth_are_accepted_unless_the_caller_bounds_them(tmp_path):
+    rows = [{**GOOD, "product_id": "flat", "category": "Fashion"},
+            {**GOOD, "product_id": "deep", "category": "a>b>c>d>e"}]
+    path = _write(tmp_path / "c.csv", rows)
+    accepted, rejects = read_catalog_and_rejects(path, now=NOW)
+    assert rejects.empty and accepted["category"].tolist() == ["Fashion", "a>b>c>d>e"]
+    accepted, rejects = read_catalog_and_rejects(path, now=NOW, min_depth=2, max_depth=4)
+    assert accepted.empty
+    assert rejects["detail"].tolist() == ["depth 1 < 2", "depth 5 > 4"]
+
+
+def test_a_flat_catalog_checks_against_a_flat_taxonomy(tmp_path):
+    flat = Taxonomy.from_paths(["Fashion", "Food"])
+    rows = [{**GOOD, "product_id": "1", "category": "Food"}, {**GOOD, "product_id": "2", "category": "Toys"}]
+    accepted, rejects = read_catalog_and_rejects(_write(tmp_path / "c.csv", rows), taxonomy=flat, now=NOW)
+    assert accepted["category"].tolist() == ["Food"]
+    assert rejects[["field", "detail"]].values.tolist() == [["category", "not in the taxonomy"]]
+
+
+DATES = [
+    ("2025.10.30", "2025-10-30"),
+    ("2025. 10. 30.", "2025-10-30"),
+    ("2025-10-30", "2025-10-30"),
+    ("2025/10/30", "2025-10-30"),
+    ("20251030", "2025-10-30"),
+    ("2025년 10월 30일", "2025-10-30"),
+    ("2025.1.5", "2025-01-05"),
+    ("2025.10.30 14:05", "2025-10-30 14:05"),
+    ("2025. 10. 30. 오후 2:05:09", "2025-10-30 14:05:09"),
+    ("2025년 10월 30일 오전 12:30", "2025-10-30 00:30"),
+    ("2025-10-30 09:00:00+09:00", "2025-10-30 00:00"),
+]
+
+
+def test_korean_and_iso_dates_are_read(tmp_path):
+    rows = [{**GOOD, "product_id": f"p{i}", "registered_at": text} for i, (text, _) in enumerate(DATES)]
+    accepted, rejects = read_catalog_and_rejects(_write(tmp_path / "c.csv", rows), now=NOW)
+    assert rejects.empty, rejects.to_dict("records")
+    assert accepted["registered_at"].tolist() == [pd.Timestamp(want) for _, want in DATES]
+
+
+def test_dates_that_are_not_year_first_or_not_real_stay_rejected():
+    for text in ("10/30/2025", "30.10.2025", "2025.02.30", "2025년 13월 1일", "2025.10.30 25:00"):
+        df = pd.DataFrame([{**GOOD, "registered_at": text}], dtype=object)
+        rejects = validate_catalog(df, now=NOW)[1]
+        assert rejects["reason"].tolist() == ["unparsable date"], text
+
+
+def test_registered_at_and_seller_id_are_optional_until_a_caller_needs_them(tmp_path):
+    path = tmp_path / "real.csv"
+    path.write_text(MINIMAL + "1,텀블러,생활\n2,원피스,패션\n", encoding="utf-8")
+    df = read_catalog(path, now=NOW)
+    assert list(df.columns) == COLUMNS and df["registered_at"].isna().all()
+    assert df["seller_id"].tolist() == ["", ""]
+    require_columns(df, ["title", "category"], who="01_text_baseline")
+    with pytest.raises(CatalogError) as error:
+        require_columns(df, ["registered_at"], who="09_trend")
+    assert str(error.value) == "09_trend needs the column registered_at, which is empty on every row of this catalog."
+    with pytest.raises(CatalogError, match="09_trend needs the column brand, which this catalog does not have."):
+        require_columns(df, ["brand"], who="09_trend")
+    partly = pd.DataFrame([{**GOOD, "product_id": "a"}, {**GOOD, "product_id": "b", "seller_id": ""}], dtype=object)
+    accepted, rejects = validate_catalog(partly, now=NOW)
+    assert rejects.empty
+    with pytest.raises(CatalogError, match="needs the column seller_id on every row, but 1 of 2 rows have none"):
+        require_columns(accepted, ["seller_id"], who="05_sellers")
+
+
+def test_a_file_whose_every_row_is_rejected_stops_with_one_sentence(tmp_path):
+    path = tmp_path / "all-bad.csv"
+    path.write_text(MINIMAL + "1,,생활\n2,,생활\n3,x,>\n", encoding="utf-8")
+    with pytest.raises(CatalogError) as error:
+        read_catalog(path, rejects_path=tmp_path / "r.csv", now=NOW)
+    assert str(error.value) == (
+        f"Catalog file '{path}' has no usable row: all 3 rows were rejected, most for "
+        f"title: empty value (2 rows)."
+    )
+    assert len(pd.read_csv(tmp_path / "r.csv")) == 3  # the rejects are still written

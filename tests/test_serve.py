@@ -8,7 +8,9 @@ the serving issue asks for is part of the default run too (marked slow, so `-m "
 from __future__ import annotations
 
 import base64
+import gc
 import json
+import multiprocessing
 import os
 import signal
 import time
@@ -128,20 +130,39 @@ def test_parse_message_reasons():
             parse_message(value, 100)
 
 
-def test_preprocess_rejects_broken_image_and_accepts_a_real_one(model_path):
+class ImageModel:
+    """Just enough of a model with an image branch: it asks for 16 px images and hands them back."""
+
+    image_size = 16
+
+    def preprocess(self, title, mall_category="", image=None):
+        return {"image": image}
+
+
+def test_a_broken_image_is_a_dead_letter_only_for_a_model_that_looks_at_images(model_path):
     import io
 
     from PIL import Image
 
-    predictor = load_predictor(model_path)
+    text_model = load_predictor(model_path)
     broken = json.dumps({"product_id": "a", "title": "t", "image_b64": base64.b64encode(b"\x89PNG garbage").decode()})
     with pytest.raises(Unusable, match="broken image"):
-        preprocess_message(predictor, broken.encode(), 100)
+        preprocess_message(ImageModel(), broken.encode(), 100)
+    product_id, features = preprocess_message(text_model, broken.encode(), 100)  # never decoded: served
+    assert product_id == "a" and features["title"].shape == (12,)
+    not_base64 = json.dumps({"product_id": "b", "title": "t", "image_b64": "%%%"}).encode()
+    assert preprocess_message(text_model, not_base64, 100)[0] == "b"
     png = io.BytesIO()
     Image.new("RGB", (8, 8), (255, 0, 0)).save(png, format="PNG")
     good = json.dumps({"product_id": "a", "title": "t", "image_b64": base64.b64encode(png.getvalue()).decode()})
-    product_id, features = preprocess_message(predictor, good.encode(), 100)
-    assert product_id == "a" and features["title"].shape == (12,)
+    assert preprocess_message(ImageModel(), good.encode(), 100)[1]["image"].shape == (16, 16, 3)
+    assert preprocess_message(text_model, good.encode(), 100)[1]["title"].shape == (12,)
+
+
+def test_a_bug_in_preprocess_is_not_a_dead_letter(tmp_path):
+    predictor = StandInPredictor.load(make_stand_in(tmp_path / "m", n_labels=5, crash_on="boom"))
+    with pytest.raises(RuntimeError, match="told to crash"):
+        preprocess_message(predictor, product_message("p", "boom"), 100)
 
 
 def test_simulated_messages_carry_jpegs_that_decode_at_the_model_size():
@@ -303,20 +324,275 @@ def test_poison_messages_go_to_the_dead_letter_topic(broker, model_path):
         "not JSON": b"\xff\xfe definitely not json",
         "missing field: title": json.dumps({"product_id": "m1"}).encode(),
         "title too long": json.dumps({"product_id": "big", "title": "x" * (10 * 1024 * 1024)}).encode(),
-        "broken image": json.dumps({"product_id": "img", "title": "tv",
-                                    "image_b64": base64.b64encode(b"not an image at all").decode()}).encode(),
         "wrong type: title": json.dumps({"product_id": "w1", "title": 12345}).encode(),
     }
-    values = good[:150] + list(poison.values()) + good[150:]
+    broken_image = json.dumps({"product_id": "img", "title": "tv",  # served: a text model never reads it
+                               "image_b64": base64.b64encode(b"not an image at all").decode()}).encode()
+    values = good[:150] + list(poison.values()) + [broken_image] + good[150:]
     assert produce_messages(broker.bootstrap, names["in_topic"], values) == 0  # 10 MB fits message.max.bytes
     with Pipeline(model_path, Transport(broker.bootstrap), serve_config(**names)) as pipe:
         result = wait_for(pipe, len(values), timeout=180)
-        seen = collect_ids(broker.bootstrap, names["out_topic"], {f"p{i:07d}" for i in range(300)}, timeout=60)
+        expected = {f"p{i:07d}" for i in range(300)} | {"img"}
+        seen = collect_ids(broker.bootstrap, names["out_topic"], expected, timeout=60)
         dead = [json.loads(v) for v in read_topic(broker.bootstrap, names["dead_letter_topic"], len(poison), 60)]
-    assert result["complete"] and len(seen) == 300
+    assert result["complete"] and set(seen) == expected
     reasons = sorted(d["reason"] for d in dead)
     assert len(dead) == len(poison)
     for expected in poison:
         assert sum(r.startswith(expected) for r in reasons) == 1, (expected, reasons)
     big = next(d for d in dead if d["reason"].startswith("title too long"))
     assert big["size"] > 10 * 1024 * 1024 and len(big["head"]) <= 500
+
+
+# --------------------------------------------------------------------------- failures that must not lose messages
+
+
+def committed_offsets(bootstrap: str, topic: str, group: str) -> dict[int, int]:
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        return {tp.partition: tp.offset for tp in consumer.committed([TopicPartition(topic, p) for p in partitions],
+                                                                    timeout=10)}
+    finally:
+        consumer.close()
+
+
+@needs_broker
+def test_a_bug_in_preprocessing_crashes_the_worker_and_no_offset_passes_it(broker, tmp_path):
+    """Not a dead letter: the supervisor restarts from the committed offset, the bug strikes again, and after
+    the restart budget the pipeline stops with the crash in its error; the offset never moves past it."""
+    model = make_stand_in(tmp_path / "buggy", n_labels=20, crash_on="boom")
+    names = dict(in_topic="bug-in", out_topic="bug-out", dead_letter_topic="bug-dlq", group="bug")
+    create_topics(broker.bootstrap, {"bug-in": 1, "bug-out": 1, "bug-dlq": 1})
+    values = titles(50) + [product_message("poison", "boom")] + titles(50, seed=1)
+    assert produce_messages(broker.bootstrap, names["in_topic"], values) == 0
+    pipe = Pipeline(model, Transport(broker.bootstrap), serve_config(**names), max_restarts_per_minute=2)
+    with pipe:
+        assert wait_until(lambda: pipe.failed, 120), pipe.counts()
+    assert pipe.restarts == 2 and "3 crashes within a minute" in pipe.error
+    assert [e["exitcode"] for e in pipe.exits if e["why"] == "crashed"] == [1, 1, 1]  # each crash logged
+    assert pipe.counts()["dead_lettered"] == 0
+    assert read_topic(broker.bootstrap, names["dead_letter_topic"], 1, timeout=3) == []
+    assert 0 <= committed_offsets(broker.bootstrap, names["in_topic"], names["group"])[0] <= 50  # poison is 50
+    assert all(not pid_alive(e["pid"]) for e in pipe.exits)
+
+
+class FlakyProducer:
+    """A real producer whose first `failures` deliveries (or all, with None) report a timeout instead of
+    being sent: the failure a broker outage longer than message.timeout.ms gives."""
+
+    def __init__(self, producer, failures):
+        self.producer, self.failures, self.reports = producer, failures, []
+
+    def produce(self, topic, value=None, key=None, on_delivery=None):
+        from confluent_kafka import KafkaError
+
+        if self.failures is None or self.failures > 0:
+            self.failures = None if self.failures is None else self.failures - 1
+            self.reports.append(lambda: on_delivery(KafkaError(KafkaError._MSG_TIMED_OUT), None))
+            return
+        self.producer.produce(topic, value=value, key=key, on_delivery=on_delivery)
+
+    def poll(self, timeout=0):
+        while self.reports:
+            self.reports.pop(0)()
+        return self.producer.poll(timeout)
+
+    def flush(self, timeout=30):
+        self.poll(0)
+        return self.producer.flush(timeout)
+
+    def __len__(self):
+        return len(self.producer) + len(self.reports)
+
+
+@needs_broker
+def test_a_failed_delivery_is_retried_and_counted_and_a_permanent_one_stops(broker):
+    from shopcat.serve.pipeline import Deliveries
+    from shopcat.serve.transport import Fatal, KafkaSink
+
+    create_topics(broker.bootstrap, {"flaky": 1})
+    sink = KafkaSink(Transport(broker.bootstrap))
+    sink.producer = FlakyProducer(sink.producer, failures=2)
+    reports = []
+    for i in range(5):
+        sink.produce("flaky", None, f"m{i}".encode(), reports.append)
+    assert sink.flush(30) == 0
+    assert reports == [None] * 5 and sink.retries == 2  # each message reported once, delivered
+    assert sorted(read_topic(broker.bootstrap, "flaky", 5, timeout=30)) == [f"m{i}".encode() for i in range(5)]
+
+    sink.producer = FlakyProducer(sink.producer.producer, failures=None)  # the broker never takes it
+    deliveries = Deliveries(sink, multiprocessing.Array("d", 7), ack_queues=[None])
+    sink.produce("flaky", None, b"lost", deliveries.callback(0, 0, 7, "the prediction"))
+    with pytest.raises(Fatal, match="1 deliveries failed after every retry; the first: the prediction for offset 7"):
+        for _ in range(10):
+            deliveries.poll(0.1)
+    assert sink.retries == 2 + 2  # DELIVERY_ATTEMPTS is 3: two more tries before giving up
+    assert deliveries.acks == {}  # never acknowledged, so its offset is never committed
+    del deliveries, sink
+    gc.collect()  # the producer holds connections to this test's broker: drop it with the broker
+
+
+class FlakyCommits:
+    """A consumer whose first `failures` commits raise, as a coordinator that is moving or slow does."""
+
+    def __init__(self, consumer, failures):
+        self.consumer, self.failures, self.calls = consumer, failures, 0
+
+    def commit(self, **kwargs):
+        from confluent_kafka import KafkaError, KafkaException
+
+        self.calls += 1
+        if self.failures is None or self.calls <= self.failures:
+            raise KafkaException(KafkaError(KafkaError.REQUEST_TIMED_OUT, "injected", retriable=True))
+        return self.consumer.commit(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.consumer, name)
+
+
+@needs_broker
+def test_a_failed_commit_is_retried_and_never_recorded_as_done(broker):
+    from shopcat.serve.transport import KafkaSource
+
+    create_topics(broker.bootstrap, {"commits": 1})
+    assert produce_messages(broker.bootstrap, "commits", titles(10)) == 0
+    source = KafkaSource(Transport(broker.bootstrap), "commits", "commits-group")
+    try:
+        records = []
+        deadline = time.monotonic() + 30
+        while len(records) < 10 and time.monotonic() < deadline:
+            records += source.poll(10, 0.5)
+        source.consumer = FlakyCommits(source.consumer, failures=2)
+        assert source.commit({0: 6}) is True and source.consumer.calls == 3
+        assert committed_offsets(broker.bootstrap, "commits", "commits-group") == {0: 6}
+        source.consumer = FlakyCommits(source.consumer.consumer, failures=None)
+        assert source.commit({0: 10}) is False  # told, so the pipeline sends it again next time
+        assert committed_offsets(broker.bootstrap, "commits", "commits-group") == {0: 6}
+    finally:
+        source.consumer = getattr(source.consumer, "consumer", source.consumer)
+        source.close()
+
+
+@needs_broker
+def test_an_unknown_topic_stops_the_pipeline_with_that_error(broker, stand_in_path):
+    names = dict(in_topic="no-such-topic", out_topic="nt-out", dead_letter_topic="nt-dlq", group="nt")
+    pipe = Pipeline(stand_in_path, Transport(broker.bootstrap), serve_config(**names))
+    with pipe:
+        assert wait_until(lambda: pipe.failed, 60)
+        assert pipe.generation == {}  # nothing left running
+    assert "consuming no-such-topic: the topic does not exist" in pipe.error
+    assert "Unknown topic or partition" in pipe.error
+    assert pipe.restarts == 0 and any(e["exitcode"] == 3 for e in pipe.exits)
+
+
+# --------------------------------------------------------------------------- two instances, one consumer group
+
+
+class Instance:
+    """A `shopcat serve` process (as on its own machine), its status lines read as they come."""
+
+    def __init__(self, bootstrap: str, model: str, names: dict):
+        import subprocess
+        import sys
+        import threading
+
+        command = [sys.executable, "-m", "shopcat.cli", "serve", "--bootstrap", bootstrap, "--model", model,
+                   "--in", names["in_topic"], "--out", names["out_topic"], "--dead-letter",
+                   names["dead_letter_topic"], "--group", names["group"], "--consumers", "1",
+                   "--preprocessors", "1", "--classifier-threads", "1", "--max-wait-ms", "10", "--report-s", "1",
+                   # Tansu never drops a static member that died, so its partitions would never move
+                   "--dynamic-membership"]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                        env={**os.environ, "OMP_NUM_THREADS": "1"})
+        self.lines: list[str] = []
+        threading.Thread(target=lambda: self.lines.extend(iter(self.process.stdout.readline, "")),
+                         daemon=True).start()
+
+    def partitions(self) -> int:
+        """Partitions held, from the latest status line (-1 before the first)."""
+        held = [int(ln.split(" partitions")[0].rsplit(" ", 1)[-1]) for ln in self.lines if " partitions," in ln]
+        return held[-1] if held else -1
+
+    def descendants(self) -> list[int]:
+        """Every process started under this one (forkserver, workers, resource tracker)."""
+        parents = {}
+        for stat in os.listdir("/proc"):
+            if stat.isdigit():
+                try:
+                    with open(f"/proc/{stat}/stat") as f:
+                        parents[int(stat)] = int(f.read().rsplit(")", 1)[1].split()[1])
+                except OSError:
+                    pass
+        found, frontier = [], [self.process.pid]
+        while frontier:
+            kids = [pid for pid, ppid in parents.items() if ppid in frontier]
+            found += kids
+            frontier = kids
+        return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode()[:200]
+    except OSError:
+        return "(gone)"
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting for a parent that is gone to reap it."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@needs_broker
+@pytest.mark.parametrize("kill", ["supervisor", "machine"])
+def test_two_instances_share_the_partitions_and_one_takes_over_when_the_other_is_sigkilled(broker, stand_in_path,
+                                                                                         kill):
+    """kill="supervisor": only the `shopcat serve` process, whose workers must notice and go; "machine": it
+    and every process under it at once, so nothing gets to commit on the way out."""
+    import threading
+
+    n = 16000
+    names = topics_for(broker.bootstrap, f"pair-{kill}")  # 4 input partitions
+    values = titles(n)
+    instances = [Instance(broker.bootstrap, stand_in_path, names) for _ in range(2)]
+    try:
+        assert wait_until(lambda: all(i.partitions() > 0 for i in instances), 180), [i.lines for i in instances]
+        assert sum(i.partitions() for i in instances) == 4
+
+        def feed():  # a stream faster than two instances on this machine serve it, so the kill lands mid-work
+            for start in range(0, n, 2000):
+                assert produce_messages(broker.bootstrap, names["in_topic"], values[start:start + 2000]) == 0
+                time.sleep(0.2)
+
+        feeder = threading.Thread(target=feed)
+        feeder.start()
+        assert wait_until(lambda: committed_total(broker.bootstrap, names["in_topic"], names["group"]) > n * 0.15, 60)
+        killed, survivor = instances
+        children = killed.descendants()
+        assert children  # the workers run in processes of their own
+        for pid in [killed.process.pid] + (children if kill == "machine" else []):
+            os.kill(pid, signal.SIGKILL)
+        assert wait_until(lambda: not any(running(pid) for pid in children), 30), \
+            f"orphaned workers kept running: {[command_line(pid) for pid in children if running(pid)]}"
+        assert wait_until(lambda: survivor.partitions() == 4, 60), survivor.lines[-5:]
+        feeder.join(60)
+        assert wait_until(lambda: committed_total(broker.bootstrap, names["in_topic"], names["group"]) == n, 120)
+        seen = collect_ids(broker.bootstrap, names["out_topic"], {f"p{i:07d}" for i in range(n)}, timeout=60)
+        survivor.process.send_signal(signal.SIGINT)
+        assert survivor.process.wait(60) == 0
+    finally:
+        for instance in instances:
+            if instance.process.poll() is None:
+                instance.process.kill()
+                instance.process.wait(10)
+    duplicates = sum(seen.values()) - len(seen)
+    print(f"two instances, {kill} of one SIGKILLed mid-run: lost {n - len(seen)}, duplicates {duplicates}")
+    assert len(seen) == n

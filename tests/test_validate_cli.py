@@ -63,3 +63,29 @@ def test_bad_arguments_exit_2(capsys):
     with pytest.raises(SystemExit) as stop:
         cli_validate(["x.csv", "--format", "excel"])
     assert stop.value.code == 2
+
+
+def test_a_cp949_export_with_flat_categories_and_dotted_dates_is_accepted(tmp_path, capsys):
+    """The user's case: Korean Excel CSV, one-level categories, '2025.10.30' dates, no seller column."""
+    path = tmp_path / "excel.csv"
+    text = "product_id,title,category,registered_at\n1,스탠리 텀블러,Food,2025.10.30\n2,원피스,Fashion,2025. 10. 31.\n"
+    path.write_bytes(text.encode("cp949"))
+    assert cli_validate([str(path), "--rejects", str(tmp_path / "r.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "accepted: 2\nrejected: 0\n" in out and "text encoding: CP949" in out
+    assert cli_validate([str(path), "--encoding", "utf-8", "--rejects", str(tmp_path / "r.csv")]) == 1
+    assert "bad encoding" in capsys.readouterr().out
+
+
+def test_every_row_rejected_exits_1_with_one_sentence(tmp_path, capsys):
+    path = tmp_path / "flat.csv"
+    path.write_text("product_id,title,category\n1,a,Fashion\n2,b,Food\n", encoding="utf-8")
+    rejects = tmp_path / "r.csv"
+    assert cli_validate([str(path), "--min-depth", "2", "--rejects", str(rejects)]) == 1
+    captured = capsys.readouterr()
+    assert "rejected: 2" in captured.out
+    assert captured.err == (
+        f"Catalog file '{path}' has no usable row: all 2 rows were rejected, most for category: bad category "
+        f"path (2 rows); the rejects are in {rejects}.\n"
+    )
+    assert len(pd.read_csv(rejects)) == 2

@@ -42,6 +42,19 @@ def shared_path(relative: str) -> Path:
     return path
 
 
+def caller_path(path: str | Path) -> Path:
+    """A path the user typed, made absolute against the directory they typed it in.
+
+    A notebook runs with its own folder as working directory, so `data=my.parquet` would be looked up in
+    notebooks/. The runner sets SHOPCAT_CALLER_CWD to the directory `make reproduce` was started from;
+    without it, the current directory is the base.
+    """
+    path = Path(path).expanduser()
+    if path.is_absolute():
+        return path
+    return Path(os.environ.get("SHOPCAT_CALLER_CWD") or os.getcwd()) / path
+
+
 def device(name: str = "auto"):
     """The torch device: CUDA when present, else CPU. 'auto' lets the same code run on both."""
     import torch

@@ -19,6 +19,7 @@ from shopcat.data.schema import (
     each,
     read_table,
     report_rejects,
+    require_accepted_rows,
     validate_catalog,
 )
 from shopcat.data.taxonomy import SEP, Taxonomy
@@ -88,9 +89,9 @@ def _on_text(values: pd.Series, fn) -> pd.Series:
     return each(values, lambda v: fn(v) if isinstance(v, str) else v)
 
 
-def read_naver_api_and_rejects(path, taxonomy: Taxonomy | None = None, now=None):
+def read_naver_api_and_rejects(path, taxonomy: Taxonomy | None = None, now=None, encoding=None):
     """(accepted, rejects) for one search-API CSV export."""
-    raw, rows, early_rejects = read_table(path)
+    raw, rows, early_rejects, encoding = read_table(path, encoding=encoding)
     missing = [c for c in API_COLUMNS if c not in raw.columns]
     if missing:
         raise CatalogError(
@@ -102,7 +103,8 @@ def read_naver_api_and_rejects(path, taxonomy: Taxonomy | None = None, now=None)
             f"File '{path}' has no registered_at column and no YYYYMMDD date in its name to date its rows."
         )
     catalog = naver_api_to_catalog(raw, registered_at=snapshot)
-    accepted, rejects = validate_catalog(catalog, taxonomy, rows=rows, now=now)
+    accepted, rejects = validate_catalog(catalog, taxonomy, rows=rows, now=now, encoding=encoding)
+    accepted.attrs["encoding"] = encoding
     return accepted, concat_rejects(early_rejects, rejects)
 
 
@@ -110,4 +112,5 @@ def read_naver_api(path, taxonomy: Taxonomy | None = None, rejects_path=None, no
     """The accepted rows of a search-API CSV in the catalog schema (rejects written or warned about)."""
     accepted, rejects = read_naver_api_and_rejects(path, taxonomy=taxonomy, now=now)
     report_rejects(rejects, path, rejects_path)
+    require_accepted_rows(accepted, rejects, f"File '{path}'")
     return accepted

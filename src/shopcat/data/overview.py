@@ -85,13 +85,14 @@ def products_per_month(df: pd.DataFrame) -> pd.Series:
 
 def catalog_summary(df: pd.DataFrame) -> dict:
     """One line of headline figures for a catalog."""
-    dates = pd.to_datetime(df["registered_at"])
+    dates = pd.to_datetime(df["registered_at"]).dropna()  # optional: a catalog may have no dates at all
+    sellers = df["seller_id"].fillna("").astype(str)
     return {
         "products": int(len(df)),
-        "sellers": int(df["seller_id"].nunique()),
+        "sellers": int(sellers[sellers != ""].nunique()),
         "leaf_categories": int(df["category"].nunique()),
         "with_image": float((df["image"].fillna("") != "").mean()),
-        "first_date": str(dates.min().date()) if len(df) else None,
-        "last_date": str(dates.max().date()) if len(df) else None,
+        "first_date": str(dates.min().date()) if len(dates) else None,
+        "last_date": str(dates.max().date()) if len(dates) else None,
         "imbalance_ratio": imbalance_ratio(df) if len(df) else np.nan,
     }

@@ -2,10 +2,13 @@
 
 Every source comes back as (catalog, data_dict): the catalog validated like any file, and the description
 the report records, saying honestly whether the rows are simulated or real and how many were rejected.
+Whether rows are simulated is said by the source ("sim"), or by the caller for a file (data_kind), never
+guessed from the columns: a real catalog may well carry a `true_category` column of audited labels.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +19,7 @@ from shopcat.data.schema import (
     concat_rejects,
     read_catalog_and_rejects,
     rejection_summary,
+    require_accepted_rows,
     validate_catalog,
     write_rejects,
 )
@@ -26,14 +30,23 @@ NAVER_API_FILES = ["naver_shopping_api_20251030.csv", "naver_shopping_api_202511
 NAVER_API_NAME = "Naver Shopping search-API sample (텀블러, 2025-10-30 and 2025-11-03)"
 
 
-def load_catalog(source: str = "sim", n_products: int = 20000, seed: int = 0, taxonomy=None, **sim_kwargs):
+DATA_KINDS = ("real", "simulated")
+
+
+def load_catalog(source: str = "sim", n_products: int = 20000, seed: int = 0, taxonomy=None,
+                 data_kind: str = "real", encoding: str | None = None, **sim_kwargs):
     """(catalog, data_dict) for "sim", "naver-api" or a Parquet/CSV path.
 
     "sim" runs shopcat.sim.simulate_catalog(n_products, seed, taxonomy, **sim_kwargs). "naver-api" reads both
     shared API snapshots; a product seen on both dates is kept once, from its first date, and the repeat is
-    counted as a rejected duplicate. For a file, `taxonomy` (None, 'naver' or a path) checks its categories.
-    Rejected rows are written to DATA_DIR/rejects/<name>.rejects.csv and counted in the data dict.
+    counted as a rejected duplicate. For a file, `taxonomy` (None, 'naver' or a path) checks its categories,
+    `data_kind` says whether its rows are "real" (the default) or "simulated", `encoding` overrides the
+    detected one, and a relative path is taken from the directory the user ran the command in
+    (config.caller_path). Rejected rows are written to DATA_DIR/rejects/<name>.rejects.csv and counted in
+    the data dict; a source whose every row is rejected raises CatalogError.
     """
+    if data_kind not in DATA_KINDS:
+        raise ValueError(f"data_kind must be one of {DATA_KINDS}, not {data_kind!r}")
     if source == "sim":
         from shopcat.sim import simulate_catalog  # imported here: the simulator is heavy and optional
 
@@ -49,10 +62,19 @@ def load_catalog(source: str = "sim", n_products: int = 20000, seed: int = 0, ta
         ]
         catalog, rejects = _merge_snapshots(parts)
         return catalog, _describe("real", NAVER_API_NAME, "naver-api", catalog, rejects)
-    path = Path(source)
-    catalog, rejects = read_catalog_and_rejects(path, taxonomy=load_taxonomy(taxonomy))
-    kind = "simulated" if "true_category" in catalog.columns else "real"
-    return catalog, _describe(kind, path.name, path.stem, catalog, rejects)
+    path = config.caller_path(source)
+    catalog, rejects = read_catalog_and_rejects(path, taxonomy=load_taxonomy(taxonomy), encoding=encoding)
+    return catalog, _describe(data_kind, path.name, path.stem, catalog, rejects)
+
+
+def catalog_fingerprint(path, chunk_bytes: int = 1 << 20) -> str:
+    """A hash of a catalog file's bytes (sha256, hex): a run keyed on it is redone when the file changes,
+    and not when the same file is reached by another path."""
+    digest = hashlib.sha256()
+    with open(config.caller_path(path), "rb") as f:
+        while block := f.read(chunk_bytes):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _merge_snapshots(parts) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -72,9 +94,12 @@ def _merge_snapshots(parts) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _describe(kind: str, name: str, stem: str, catalog: pd.DataFrame, rejects: pd.DataFrame) -> dict:
+    """The report's data dict; writes the rejects first, so a source that yields nothing still leaves them
+    behind for the one-sentence error to point at."""
     total = len(catalog) + len(rejects)
     detail = ""
     if len(rejects):
         path = write_rejects(rejects, config.DATA_DIR / "rejects" / f"{stem}.rejects.csv")
         detail = f"{rejection_summary(rejects)}; rejects in {path}"
+        require_accepted_rows(catalog, rejects, f"Catalog '{name}'", path)
     return data_source(kind, name, detail=detail, rows=len(catalog), read=total, rejected=len(rejects))

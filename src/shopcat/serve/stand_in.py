@@ -36,8 +36,11 @@ class StandInPredictor:
     """Same methods as shopcat.text.predictor.TextPredictor: preprocess, collate, forward, topk."""
 
     def __init__(self, labels: list[str], n_buckets: int = 2**16, dim: int = 64, filters: int = 128,
-                 max_len: int = 32, seed: int = 0, version: str = "stand-in"):
+                 max_len: int = 32, seed: int = 0, version: str = "stand-in", crash_on: str | None = None):
+        """crash_on: a title on which preprocess raises RuntimeError, standing in for a bug in a model's own
+        code, so tests can check a bug crashes a worker instead of turning the product into a dead letter."""
         torch.manual_seed(seed)
+        self.crash_on = crash_on
         self.labels = list(labels)
         self.n_buckets, self.dim, self.filters, self.max_len, self.seed = n_buckets, dim, filters, max_len, seed
         self.version = version
@@ -45,6 +48,8 @@ class StandInPredictor:
         self.device = torch.device("cpu")
 
     def preprocess(self, title: str, mall_category: str = "") -> dict[str, np.ndarray]:
+        if self.crash_on is not None and title == self.crash_on:
+            raise RuntimeError(f"stand-in model told to crash on {title!r}")
         tokens = title.lower().split() + [t for t in mall_category.split(">") if t]
         ids = np.zeros(self.max_len, dtype=np.int64)
         for i, token in enumerate(tokens[: self.max_len]):
@@ -73,7 +78,7 @@ class StandInPredictor:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         config = dict(labels=self.labels, n_buckets=self.n_buckets, dim=self.dim, filters=self.filters,
-                      max_len=self.max_len, seed=self.seed, version=self.version)
+                      max_len=self.max_len, seed=self.seed, version=self.version, crash_on=self.crash_on)
         (path / MARKER).write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
         torch.save(self.model.state_dict(), path / "weights.pt")
         return path
@@ -86,10 +91,10 @@ class StandInPredictor:
         return predictor
 
 
-def make_stand_in(path: str | Path, n_labels: int = 200, seed: int = 0) -> Path:
+def make_stand_in(path: str | Path, n_labels: int = 200, seed: int = 0, crash_on: str | None = None) -> Path:
     """Save a stand-in model with n_labels made-up leaf paths; returns the folder."""
     labels = [f"L1-{i % 10}>L2-{i % 40}>leaf-{i}" for i in range(n_labels)]
-    return StandInPredictor(labels, seed=seed, version=f"stand-in-{n_labels}-seed{seed}").save(path)
+    return StandInPredictor(labels, seed=seed, version=f"stand-in-{n_labels}-seed{seed}", crash_on=crash_on).save(path)
 
 
 def load_predictor(path: str | Path, device: str = "cpu"):

@@ -5,18 +5,51 @@ a source has `poll(max_n, timeout) -> list[Record]`, `commit({partition: offset}
 `close()`; a sink has `produce(topic, key, value, on_delivery)`, `poll(timeout)`, `flush(timeout)`.
 The in-process stand-in (no bootstrap given) keeps no log, so it cannot redeliver: it is for quick local runs,
 the at-least-once guarantees hold on a real broker.
+
+What is an error here, and what is not:
+- a consumer error that no waiting fixes (topic or partition unknown, not authorised, authentication failed,
+  anything librdkafka calls fatal) raises Fatal from `poll`, so the pipeline stops with it instead of
+  reading nothing forever; other consumer errors are transient and librdkafka retries them itself;
+- `commit` retries a failed commit a few times and returns False when it still failed, so the caller does
+  not record an offset as committed that the broker never stored;
+- a failed delivery is produced again (up to `delivery_attempts` in all, counted in `sink.retries`) before
+  `on_delivery` hears of it; only then is it the caller's to stop on.
 """
 
 from __future__ import annotations
 
+import logging
 import queue as queue_lib
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shopcat.serve.broker import SESSION_TIMEOUT_MS
 
+log = logging.getLogger("shopcat.serve")
+
 # Big enough for the 10 MB poison title of the tests to travel (and be sent to the dead-letter topic).
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+COMMIT_ATTEMPTS = 3
+DELIVERY_ATTEMPTS = 3  # each after librdkafka's own retries (message.timeout.ms) have run out
+MISSING_TOPIC_GRACE_S = 5.0  # a topic created a moment ago may not be in every broker's metadata yet
+
+
+class Fatal(RuntimeError):
+    """A condition no restart fixes (wrong topic, no access, a delivery that keeps failing): stop, and say it."""
+
+
+def _fatal_codes() -> set[int]:
+    from confluent_kafka import KafkaError
+
+    return {KafkaError._UNKNOWN_TOPIC, KafkaError._UNKNOWN_PARTITION, KafkaError.TOPIC_AUTHORIZATION_FAILED,
+            KafkaError.GROUP_AUTHORIZATION_FAILED, KafkaError.CLUSTER_AUTHORIZATION_FAILED,
+            KafkaError.SASL_AUTHENTICATION_FAILED, KafkaError._AUTHENTICATION}
+
+
+def is_fatal(error) -> bool:
+    return error.fatal() or error.code() in _fatal_codes()
 
 
 @dataclass
@@ -44,6 +77,10 @@ class KafkaSource:
         from confluent_kafka import Consumer
 
         self.topic = topic
+        self.fatal_error = None  # set by librdkafka's error callback (authentication, fatal errors)
+        self.missing_since: float | None = None  # when the subscribed topic was first reported unknown
+        self.missing_error = ""
+        self.holds_partitions = False
         self.consumer = Consumer({
             "bootstrap.servers": transport.bootstrap,
             "group.id": group,
@@ -53,35 +90,79 @@ class KafkaSource:
             "heartbeat.interval.ms": 1000,
             "max.partition.fetch.bytes": MAX_MESSAGE_BYTES,
             "fetch.max.bytes": MAX_MESSAGE_BYTES * 2,
-            # static membership: a restarted consumer takes its predecessor's place at once, instead of the
-            # group waiting for a killed member's session to expire (which could stall the group here)
+            # static membership (unless turned off): a restarted consumer takes its predecessor's place at
+            # once, instead of the group waiting for a killed member's session to expire
             **({"group.instance.id": member} if member else {}),
+            "error_cb": self._on_client_error,
             **transport.kafka_conf,
         })
+
+        def assigned(consumer, parts):
+            if parts:
+                self.holds_partitions, self.missing_since = True, None
+            if on_assign:
+                on_assign([p.partition for p in parts])
+
         self.consumer.subscribe(
             [topic],
-            on_assign=lambda c, parts: on_assign and on_assign([p.partition for p in parts]),
+            on_assign=assigned,
             on_revoke=lambda c, parts: on_revoke and on_revoke([p.partition for p in parts]),
             on_lost=lambda c, parts: on_revoke and on_revoke([p.partition for p in parts]),
         )
 
+    def _on_client_error(self, error) -> None:
+        if is_fatal(error):
+            self.fatal_error = error
+        else:
+            log.debug("consumer of %s: %s", self.topic, error)
+
     def poll(self, max_n: int, timeout: float) -> list[Record]:
+        """Up to max_n records; raises Fatal for an error that waiting does not fix."""
+        from confluent_kafka import KafkaError
+
         records = []
         for message in self.consumer.consume(max_n, timeout):
-            if message.error():
-                continue  # partition EOF and transient errors; librdkafka retries by itself
-            records.append(Record(message.partition(), message.offset(), message.key(), message.value()))
+            error = message.error()
+            if error is None:
+                records.append(Record(message.partition(), message.offset(), message.key(), message.value()))
+            elif is_fatal(error):
+                raise Fatal(f"consuming {self.topic}: {error.str()}")
+            elif error.code() == KafkaError.UNKNOWN_TOPIC_OR_PART and not self.holds_partitions:
+                self.missing_since = self.missing_since or time.monotonic()
+                self.missing_error = error.str()
+            elif error.code() != KafkaError._PARTITION_EOF:
+                log.warning("consuming %s: %s (librdkafka retries)", self.topic, error.str())
+        if self.fatal_error is not None:
+            raise Fatal(f"consuming {self.topic}: {self.fatal_error.str()}")
+        if self.missing_since is not None and time.monotonic() - self.missing_since > MISSING_TOPIC_GRACE_S:
+            raise Fatal(f"consuming {self.topic}: the topic does not exist ({self.missing_error}); "
+                        f"create it or fix --in.")
         return records
 
-    def commit(self, offsets: dict[int, int]) -> None:
-        from confluent_kafka import KafkaException, TopicPartition
+    def commit(self, offsets: dict[int, int]) -> bool:
+        """Commit synchronously; True once the broker has stored the offsets. A failure is retried; False
+        after COMMIT_ATTEMPTS, or at once when the partitions are no longer ours (a rebalance)."""
+        from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-        if offsets:
+        if not offsets:
+            return True
+        partitions = [TopicPartition(self.topic, p, o) for p, o in offsets.items()]
+        for attempt in range(1, COMMIT_ATTEMPTS + 1):
             try:
-                self.consumer.commit(offsets=[TopicPartition(self.topic, p, o) for p, o in offsets.items()],
-                                     asynchronous=False)
-            except KafkaException:
-                pass  # e.g. during a rebalance; the next commit carries the same or newer offsets
+                self.consumer.commit(offsets=partitions, asynchronous=False)
+                return True
+            except KafkaException as exc:
+                error = exc.args[0]
+                if error.fatal():
+                    raise Fatal(f"committing offsets of {self.topic}: {error.str()}") from None
+                rebalancing = error.code() in (KafkaError.REBALANCE_IN_PROGRESS, KafkaError.ILLEGAL_GENERATION,
+                                               KafkaError.UNKNOWN_MEMBER_ID)
+                log.warning("commit of %s %s failed (attempt %d of %d): %s", self.topic, offsets, attempt,
+                            COMMIT_ATTEMPTS, error.str())
+                if rebalancing:
+                    return False  # the new owner starts from the last stored offset
+                time.sleep(0.1 * attempt)
+        return False
 
     def seek(self, partition: int, offset: int) -> None:
         from confluent_kafka import KafkaException, TopicPartition
@@ -116,8 +197,8 @@ class MemorySource:
             pass
         return records
 
-    def commit(self, offsets: dict[int, int]) -> None:
-        pass
+    def commit(self, offsets: dict[int, int]) -> bool:
+        return True
 
     def seek(self, partition: int, offset: int) -> None:
         pass  # nothing to go back to: the stand-in keeps no log
@@ -127,38 +208,76 @@ class MemorySource:
 
 
 class KafkaSink:
-    def __init__(self, transport: Transport):
+    """A producer whose failed deliveries are produced again before the caller hears of them."""
+
+    def __init__(self, transport: Transport, delivery_attempts: int = DELIVERY_ATTEMPTS):
         from confluent_kafka import Producer
 
+        self.delivery_attempts = delivery_attempts
+        self.retries = 0  # deliveries produced again after a failure
+        self.fatal_error = None
+        self._again: deque = deque()  # (topic, key, value, on_delivery, attempt) waiting to be produced again
         self.producer = Producer({
             "bootstrap.servers": transport.bootstrap,
             "linger.ms": 5,
             "acks": "all",
             "enable.idempotence": False,
             "message.max.bytes": MAX_MESSAGE_BYTES,
+            "error_cb": self._on_client_error,
             **transport.kafka_conf,
         })
 
+    def _on_client_error(self, error) -> None:
+        if is_fatal(error):
+            self.fatal_error = error
+
     def produce(self, topic: str, key: bytes | str | None, value: bytes | str,
-                on_delivery: Callable[[object], None]) -> None:
+                on_delivery: Callable[[object], None], attempt: int = 1) -> None:
+        """on_delivery(None) once the broker has the record; on_delivery(error) when every attempt failed."""
+
+        def report(error, message) -> None:
+            if error is not None and attempt < self.delivery_attempts and not error.fatal():
+                log.warning("delivery to %s failed (attempt %d of %d), producing it again: %s", topic, attempt,
+                            self.delivery_attempts, error.str())
+                self._again.append((topic, key, value, on_delivery, attempt + 1))
+            else:
+                on_delivery(error)
+
         while True:
             try:
-                self.producer.produce(topic, value=value, key=key,
-                                      on_delivery=lambda err, msg: on_delivery(err))
+                self.producer.produce(topic, value=value, key=key, on_delivery=report)
                 return
             except BufferError:  # local queue full: serve delivery reports, then try again
                 self.producer.poll(0.05)
 
+    def _produce_again(self) -> None:
+        while self._again:  # not from inside the delivery callback: produce may have to poll
+            topic, key, value, on_delivery, attempt = self._again.popleft()
+            self.retries += 1
+            self.produce(topic, key, value, on_delivery, attempt)
+
     def poll(self, timeout: float = 0) -> None:
         self.producer.poll(timeout)
+        self._produce_again()
+        if self.fatal_error is not None:
+            raise Fatal(f"producing: {self.fatal_error.str()}")
 
     def flush(self, timeout: float = 30) -> int:
-        return self.producer.flush(timeout)
+        """Wait for every delivery report, retries included; returns how many are still outstanding."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = self.producer.flush(max(0.0, deadline - time.monotonic()))
+            if not self._again:
+                return left
+            self._produce_again()
+            if time.monotonic() >= deadline:
+                return len(self.producer)
 
 
 class MemorySink:
     def __init__(self, transport: Transport):
         self.queues = transport.queues
+        self.retries = 0
 
     def produce(self, topic, key, value, on_delivery) -> None:
         self.queues[topic].put((key, value))
