@@ -78,8 +78,20 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
                 embed_dim: int = 100, n_maps: int = 100, fcl_dim: int = 256, dropout: float = 0.5,
                 title_len: int = 32, mall_len: int = 8, epochs: int = 5, batch_size: int = 64,
                 lr: float = 1e-3, patience: int = 2, seed: int = 0, progress: bool = False,
-                num_threads: int | None = None) -> dict:
-    """Train one TextCNN variant and score it. embedding: 'random' | 'w2v-frozen' | 'w2v-tuned'."""
+                num_threads: int | None = None, cnn: bool = True, token_ngrams: bool = False, bag: bool = False,
+                subword: dict | None = None, bag_dim: int = 64, embed_dropout: float = 0.0,
+                monitor: str = "val_loss", schedule: str = "constant", warmup_frac: float = 0.0,
+                label_smoothing: float = 0.0, weight_decay: float = 0.01) -> dict:
+    """Train one TextCNN variant and score it. embedding: 'random' | 'w2v-frozen' | 'w2v-tuned'.
+
+    Subword options (`shopcat.text.subword`, settings in `subword`, a dict of SubwordConfig fields):
+    token_ngrams adds each token's hashed character n-grams to its embedding; bag adds a fastText-style
+    linear branch over hashed tokens, bigrams and space-free character n-grams; cnn=False keeps that
+    branch alone. The training keywords go to `TrainConfig`; the returned "training" holds epochs run,
+    best epoch, per-epoch curves, seconds per epoch and products/s.
+    """
+    from shopcat.text.subword import SubwordConfig, SubwordFeaturizer
+
     t0 = time.time()
     train_lists = corpus.tokens["train"]["title"] + (corpus.tokens["train"]["mall"] if use_mall else [])
     vocab = Vocab.build(train_lists, max_size=vocab_size, min_count=min_count)
@@ -89,24 +101,33 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
         kv = train_word2vec(train_lists + list(w2v_extra or []), dim=embed_dim, epochs=w2v_epochs, seed=seed)
         matrix, coverage = embedding_matrix(vocab, kv, dim=embed_dim, seed=seed)
         w2v_seconds = time.time() - t_w2v
+    featurizer = SubwordFeaturizer(SubwordConfig(**(subword or {}))) if (token_ngrams or bag) else None
+    buckets = featurizer.cfg.buckets if featurizer else 0
     cfg = TextCNNConfig(vocab_size=len(vocab), n_classes=len(corpus.leaves), embed_dim=embed_dim, n_maps=n_maps,
                         fcl_dim=fcl_dim, dropout=dropout, use_mall=use_mall, title_len=title_len,
-                        mall_len=mall_len, freeze_embedding=embedding == "w2v-frozen")
+                        mall_len=mall_len, freeze_embedding=embedding == "w2v-frozen", cnn=cnn,
+                        ngram_buckets=buckets if (token_ngrams and cnn) else 0, bag_buckets=buckets if bag else 0,
+                        bag_dim=bag_dim, embed_dropout=embed_dropout)
     config.seed_everything(seed)
     model = TextClassifier(cfg, embedding=matrix)
 
     def dataset(split, labels):
-        return make_dataset(corpus.tokens[split], vocab, labels, title_len, mall_len, use_mall)
+        part = getattr(corpus, split)
+        texts = {"title": part["title"].fillna("").astype(str).tolist(),
+                 "mall": part["mall_category"].fillna("").astype(str).tolist()}
+        return make_dataset(corpus.tokens[split], vocab, labels, cfg=cfg, featurizer=featurizer, texts=texts)
 
     train_ds, val_ds = dataset("train", corpus.y_train), dataset("val", corpus.y_val)
     test_ds = dataset("test", np.zeros(len(corpus.test), dtype=np.int64))
     t_fit = time.time()
-    result = fit(model, train_ds, val_ds, TrainConfig(epochs=epochs, lr=lr, batch_size=batch_size,
-                                                      patience=patience, seed=seed, num_threads=num_threads,
-                                                      progress=progress))
+    result = fit(model, train_ds, val_ds, TrainConfig(
+        epochs=epochs, lr=lr, batch_size=batch_size, patience=patience, seed=seed, num_threads=num_threads,
+        progress=progress, monitor=monitor, schedule=schedule, warmup_frac=warmup_frac,
+        label_smoothing=label_smoothing, weight_decay=weight_decay))
     train_seconds = time.time() - t_fit
     pred = [corpus.leaves[i] for i in predict(result.model, test_ds, batch_size=512).argmax(1)]
     n_params = result.model.n_parameters()
+    training = result.summary()
     return {
         "levels": level_accuracy(corpus.test_truth, pred),
         "oov_rate": float(vocab.oov_rate(corpus.tokens["test"]["title"])),
@@ -117,12 +138,17 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
         "w2v_seconds": w2v_seconds,
         "total_seconds": time.time() - t0,
         "w2v_coverage": coverage,
-        "epochs_run": len(result.history),
+        "epochs_run": training["epochs_run"],
         "best_epoch": result.best_epoch,
+        "seconds_per_epoch": training["seconds_per_epoch"],
+        "products_per_s": training["products_per_s"],
+        "training": training,
         "history": result.history,
+        "featurizer_settings": featurizer.settings() if featurizer else None,
         "model": result.model,
         "vocab": vocab,
         "cfg": cfg,
+        "featurizer": featurizer,
         "pred": pred,
     }
 
@@ -150,7 +176,7 @@ def run_baselines(corpus: Corpus, *, annotator_accuracy: float = 0.75, tfidf_nam
 
 def free(result: dict) -> dict:
     """A run's figures without the model objects (for tables and the report JSON)."""
-    return {k: v for k, v in result.items() if k not in ("model", "vocab", "cfg", "pred")}
+    return {k: v for k, v in result.items() if k not in ("model", "vocab", "cfg", "pred", "featurizer")}
 
 
 
