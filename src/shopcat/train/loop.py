@@ -174,6 +174,7 @@ def fit(
     sampler: Sampler | None = None,
     label_hook: Callable | None = None,
     on_epoch: Callable | None = None,
+    logit_offset: np.ndarray | torch.Tensor | None = None,
 ) -> FitResult:
     """Train with AdamW and early stopping on the validation split; return the best epoch's model.
 
@@ -188,6 +189,9 @@ def fit(
     device = config.device(cfg.device)
     model.to(device)
 
+    # logit_offset (one value per class, e.g. tau * log prior: the logit-adjusted loss of Menon et al. 2021) is
+    # added inside the training loss only; recorded predictions, validation and predict() see the raw logits.
+    offset = None if logit_offset is None else torch.as_tensor(logit_offset, dtype=torch.float32).to(device)
     n = len(train_ds)
     weight = torch.ones(n) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32)
     label_override = torch.full((n,), -1, dtype=torch.long)  # -1: use the dataset's label
@@ -226,8 +230,8 @@ def fit(
             w = weight[idx] * keep[idx]
             batch = _to(batch, device)
             logits = model(**batch)
-            per_sample = F.cross_entropy(logits, labels.to(device), reduction="none",
-                                         label_smoothing=cfg.label_smoothing)
+            per_sample = F.cross_entropy(logits if offset is None else logits + offset, labels.to(device),
+                                         reduction="none", label_smoothing=cfg.label_smoothing)
             w_dev = w.to(device)
             loss = (per_sample * w_dev).sum() / w_dev.sum().clamp_min(1e-8)
             for opt in optimizers:
