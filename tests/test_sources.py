@@ -25,7 +25,7 @@ def test_naver_api_source_keeps_each_product_once(data_dir):
     assert df["product_id"].is_unique
     repeats = len(raw_ids) - raw_ids.nunique()
     assert data["kind"] == "real" and data["rows"] == len(df)
-    assert f"{len(raw_ids)} rows read, {len(df)} accepted, {repeats} rejected" in data["detail"]
+    assert (data["read"], data["rows"], data["rejected"]) == (len(raw_ids), len(df), repeats)
     rejects = pd.read_csv(data_dir / "rejects" / "naver-api.rejects.csv")
     assert len(rejects) == repeats and set(rejects["reason"]) == {"duplicate product_id"}
 

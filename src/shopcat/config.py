@@ -75,14 +75,42 @@ def set_threads(n: int | None = None) -> int:
 
 
 def git_commit() -> str:
-    """The checkout's commit, with '+dirty' when the work tree differs from it."""
+    """The checkout's commit, with '+dirty' when tracked files outside reports/ differ from it.
+
+    Reports are what a run writes, so they never make the source it ran dirty.
+    """
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports"],
+            cwd=ROOT, capture_output=True, text=True,
         ).stdout.strip()
         return sha + ("+dirty" if dirty else "")
     except (subprocess.CalledProcessError, FileNotFoundError):
         return "unknown"
+
+
+def run_commit() -> str:
+    """The commit a run started from: recorded by the runner before any notebook wrote a file."""
+    return os.environ.get("SHOPCAT_GIT_COMMIT") or git_commit()
+
+
+def display_path(text: str) -> str:
+    """Text with this machine's absolute paths made relative: reports must not show where a run lived."""
+    import tempfile
+
+    if not text or "/" not in text:
+        return text
+    places = [(MODELS_DIR, "models"), (DATA_DIR, "data"), (REPORTS_DIR, "reports"), (ROOT, ".")]
+    shared = shared_data_dir()
+    if shared is not None:
+        places.insert(0, (shared, "$SHOPCAT_SHARED_DATA"))
+    places += [(Path(tempfile.gettempdir()), "$TMPDIR"), (Path.home(), "~")]
+    for folder, name in places:
+        folder = str(Path(folder).resolve()) if Path(folder).exists() else str(folder)
+        for prefix in {folder, str(folder).rstrip("/")}:
+            if prefix and prefix != "/" and prefix in text:
+                text = text.replace(prefix, name)
+    return text

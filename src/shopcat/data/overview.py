@@ -71,6 +71,13 @@ def mall_agreement(df: pd.DataFrame) -> dict:
     }
 
 
+def mall_path_differs(df: pd.DataFrame) -> pd.Series:
+    """Per product that has a mall category: True when it is not the platform's path (the deck's gap)."""
+    has_mall = df["mall_category"].fillna("").str.strip() != ""
+    rows = df[has_mall]
+    return rows["mall_category"].str.strip() != rows["category"]
+
+
 def products_per_month(df: pd.DataFrame) -> pd.Series:
     dates = pd.to_datetime(df["registered_at"])
     return dates.dt.to_period("M").value_counts().sort_index().rename("products")

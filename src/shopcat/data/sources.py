@@ -73,8 +73,8 @@ def _merge_snapshots(parts) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _describe(kind: str, name: str, stem: str, catalog: pd.DataFrame, rejects: pd.DataFrame) -> dict:
     total = len(catalog) + len(rejects)
-    detail = f"{total} rows read, {len(catalog)} accepted, {len(rejects)} rejected"
+    detail = ""
     if len(rejects):
         path = write_rejects(rejects, config.DATA_DIR / "rejects" / f"{stem}.rejects.csv")
-        detail += f" ({rejection_summary(rejects)}; rejects in {path})"
-    return data_source(kind, name, detail=detail, rows=len(catalog))
+        detail = f"{rejection_summary(rejects)}; rejects in {path}"
+    return data_source(kind, name, detail=detail, rows=len(catalog), read=total, rejected=len(rejects))

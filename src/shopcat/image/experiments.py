@@ -132,6 +132,7 @@ def grocery_run(backbone: str, resolution: int, *, mode: str = "probe", missing_
     row["coarse_acc"] = float((fine_to_coarse.loc[pred].to_numpy() == truth["coarse"].to_numpy()).mean())
     row["top_acc"] = float((fine_to_top.loc[pred].to_numpy() == truth["top"].to_numpy()).mean())
     row["model"], row["test_pred"], row["test_rows"] = model, pred, truth
+    row["test_correct"] = pred == truth["fine"].to_numpy()  # per test photo, for paired verdicts
     return row
 
 
@@ -152,7 +153,8 @@ def sim_run(backbone: str, resolution: int, *, n_products: int = 3000, level: in
     pred = probe_logits(fitted.model, feats["test"], mean, std).argmax(1)
     return {"backbone": backbone, "resolution": resolution, "status": info["status"], "level": level,
             "n_classes": len(names), "n_train": len(train), "n_test": len(test),
-            "sim_acc": float((pred == test.labels).mean()), "feature_seconds": seconds}
+            "sim_acc": float((pred == test.labels).mean()), "feature_seconds": seconds,
+            "test_correct": pred == np.asarray(test.labels)}
 
 
 def correct_and_wrong(row: dict, n: int = 4, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

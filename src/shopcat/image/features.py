@@ -205,8 +205,13 @@ class Float16Input(nn.Module):
 
 
 def throughput(model, resolution: int, *, train: bool, batch_size: int = 32, n_batches: int = 3,
-               n_blocks: int | None = None, device: str = "auto") -> float:
-    """Images per second of the model alone on random input (train: forward+backward+step), after a warm-up."""
+               n_blocks: int | None = None, device: str = "auto", warmup: int = 3) -> dict:
+    """Images per second of the model alone on random input (train: forward+backward+step).
+
+    The first `warmup` batches are not timed (the first at a new input size pays for allocation and kernel
+    selection: untimed, 224 px once looked 4x slower than 160 px); then each batch is timed alone and the
+    median is reported with its quartiles, so one slow batch on a shared machine does not set the figure.
+    """
     dev = config.device(device)
     model.to(dev)
     x = torch.randn(batch_size, 3, resolution, resolution, device=dev)
@@ -229,8 +234,13 @@ def throughput(model, resolution: int, *, train: bool, batch_size: int = 32, n_b
         def step():
             with torch.no_grad():
                 model(x)
-    step()  # warm-up
-    start = time.perf_counter()
-    for _ in range(n_batches):
+    for _ in range(warmup):
         step()
-    return batch_size * n_batches / (time.perf_counter() - start)
+    rates = []
+    for _ in range(n_batches):
+        start = time.perf_counter()
+        step()
+        rates.append(batch_size / (time.perf_counter() - start))
+    q25, median, q75 = np.percentile(rates, [25, 50, 75])
+    return {"img_s": float(median), "img_s_q25": float(q25), "img_s_q75": float(q75), "batches": n_batches,
+            "rates": [float(r) for r in rates]}

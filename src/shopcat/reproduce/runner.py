@@ -19,6 +19,7 @@ from pathlib import Path
 
 from shopcat import config
 from shopcat.reproduce.params import PROFILES, merge_params, parse_overrides
+from shopcat.reproduce.render import header_block
 from shopcat.reproduce.scorecard import write_index
 
 # Edges of the analysis DAG beyond "lower numbers run first": what a notebook reads from another.
@@ -30,6 +31,11 @@ HTML_LIMIT_BYTES = 5 * 1024 * 1024
 
 class NotebookFailed(RuntimeError):
     pass
+
+
+def profile_reports_dir(profile: str) -> Path:
+    """reports/ for the cpu profile (committed), reports/<profile>/ for the others (git-ignored)."""
+    return config.REPORTS_DIR if profile == "cpu" else config.REPORTS_DIR / profile
 
 
 def list_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
@@ -71,13 +77,27 @@ def _last_good_key(reports_dir: Path, name: str) -> str | None:
     return json.loads(state.read_text(encoding="utf-8")).get("key")
 
 
-def to_html(executed: Path, html: Path) -> int:
-    """The executed notebook as one self-contained HTML page; returns its size in bytes."""
+def to_html(executed: Path, html: Path, record: dict | None = None) -> int:
+    """The executed notebook as one self-contained HTML page for a reviewer; returns its size in bytes.
+
+    Code inputs and prompts are hidden, stderr (warnings, progress bars) is left out, the run's header
+    block (claim, data, provenance, merged parameters) goes first, and absolute paths are made relative.
+    """
     import nbconvert
     import nbformat
 
-    body, _ = nbconvert.HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
-    html.write_text(body, encoding="utf-8")
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream"
+                                                                      and o.get("name") == "stderr")]
+    if record is not None:
+        header = nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
+            "display_data", data={"text/html": header_block(record)})])
+        nb.cells.insert(1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0, header)
+    exporter = nbconvert.HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    html.write_text(config.display_path(body), encoding="utf-8")
     return html.stat().st_size
 
 
@@ -120,8 +140,6 @@ def run_one(
         error = None
     except papermill.PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}"
-    if executed.exists():
-        to_html(executed, reports_dir / f"{name}.html")
     wall = round(time.time() - started, 1)
 
     record = {}
@@ -134,7 +152,7 @@ def run_one(
         profile=profile,
         params=params,
         run_wall_time_s=wall,
-        git_commit=config.git_commit(),
+        git_commit=config.run_commit(),
         run_key=key,
         html=f"{name}.html",
     )
@@ -144,6 +162,8 @@ def run_one(
     else:
         record["status"] = "ok"
     report_path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if executed.exists():
+        to_html(executed, reports_dir / f"{name}.html", record)
     if error:
         where = f"cell {record['failing_cell']} ({record['failing_cell_source']!r})"
         raise NotebookFailed(f"{name} failed at {where}: {error}")
@@ -166,10 +186,15 @@ def reproduce(
     params_dir: Path | None = None,
     reports_dir: Path | None = None,
 ) -> int:
-    """Run the selected notebooks in DAG order; returns a process exit code."""
-    reports_dir = Path(reports_dir or config.REPORTS_DIR)
+    """Run the selected notebooks in DAG order; returns a process exit code.
+
+    Only the cpu profile writes into reports/ (the committed reports); smoke and gpu runs go to
+    reports/<profile>/, which git ignores, so a CI or GPU run never overwrites the committed figures.
+    """
+    reports_dir = Path(reports_dir or profile_reports_dir(profile))
     reports_dir.mkdir(parents=True, exist_ok=True)
     os.environ["SHOPCAT_REPORTS"] = str(reports_dir)  # the kernels write their JSON here
+    os.environ["SHOPCAT_GIT_COMMIT"] = config.git_commit()  # read before any notebook writes a file
     os.environ.setdefault("PYTHONHASHSEED", "0")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     notebooks = list_notebooks(notebooks_dir)
