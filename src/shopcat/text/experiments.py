@@ -81,7 +81,8 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
                 num_threads: int | None = None, cnn: bool = True, token_ngrams: bool = False, bag: bool = False,
                 subword: dict | None = None, bag_dim: int = 64, embed_dropout: float = 0.0,
                 monitor: str = "val_loss", schedule: str = "constant", warmup_frac: float = 0.0,
-                label_smoothing: float = 0.0, weight_decay: float = 0.01) -> dict:
+                label_smoothing: float = 0.0, weight_decay: float = 0.01,
+                fit_kwargs: dict | None = None, logits: bool = False) -> dict:
     """Train one TextCNN variant and score it. embedding: 'random' | 'w2v-frozen' | 'w2v-tuned'.
 
     Subword options (`shopcat.text.subword`, settings in `subword`, a dict of SubwordConfig fields):
@@ -89,6 +90,10 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
     linear branch over hashed tokens, bigrams and space-free character n-grams; cnn=False keeps that
     branch alone. The training keywords go to `TrainConfig`; the returned "training" holds epochs run,
     best epoch, per-epoch curves, seconds per epoch and products/s.
+
+    fit_kwargs go to `fit` as they are (sample_weight, sampler, logit_offset: notebooks 08 and 09);
+    logits=True adds "test_logits" and "val_logits" (rows in the corpus's order, columns corpus.leaves)
+    for a prediction-time adjustment.
     """
     from shopcat.text.subword import SubwordConfig, SubwordFeaturizer
 
@@ -123,9 +128,10 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
     result = fit(model, train_ds, val_ds, TrainConfig(
         epochs=epochs, lr=lr, batch_size=batch_size, patience=patience, seed=seed, num_threads=num_threads,
         progress=progress, monitor=monitor, schedule=schedule, warmup_frac=warmup_frac,
-        label_smoothing=label_smoothing, weight_decay=weight_decay))
+        label_smoothing=label_smoothing, weight_decay=weight_decay), **(fit_kwargs or {}))
     train_seconds = time.time() - t_fit
-    pred = [corpus.leaves[i] for i in predict(result.model, test_ds, batch_size=512).argmax(1)]
+    test_logits = predict(result.model, test_ds, batch_size=512)
+    pred = [corpus.leaves[i] for i in test_logits.argmax(1)]
     n_params = result.model.n_parameters()
     training = result.summary()
     return {
@@ -150,6 +156,8 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
         "cfg": cfg,
         "featurizer": featurizer,
         "pred": pred,
+        **({"test_logits": test_logits, "val_logits": predict(result.model, val_ds, batch_size=512)}
+           if logits else {}),
     }
 
 
@@ -176,7 +184,8 @@ def run_baselines(corpus: Corpus, *, annotator_accuracy: float = 0.75, tfidf_nam
 
 def free(result: dict) -> dict:
     """A run's figures without the model objects (for tables and the report JSON)."""
-    return {k: v for k, v in result.items() if k not in ("model", "vocab", "cfg", "pred", "featurizer")}
+    return {k: v for k, v in result.items() if k not in ("model", "vocab", "cfg", "pred", "featurizer", "test_logits",
+                                                 "val_logits")}
 
 
 
@@ -214,3 +223,23 @@ def full_vocab_size(corpus: Corpus, use_mall: bool = True) -> int:
     """Distinct training terms (the 'all' vocabulary, specials excluded)."""
     lists = corpus.tokens["train"]["title"] + (corpus.tokens["train"]["mall"] if use_mall else [])
     return len(Vocab.build(lists)) - 2
+
+
+# Corpora from explicit frames (notebook 09 splits at a cut date instead of at random).
+
+def corpus_from_frames(df: pd.DataFrame, tokens: dict, train: pd.DataFrame, val: pd.DataFrame,
+                       test: pd.DataFrame, seed: int = 0) -> Corpus:
+    """A Corpus from given train/val/test rows of a prepared catalog (df and tokens from prepare_corpus).
+
+    Rows are matched to their tokens by product_id and keep the frames' order, so per-row arrays built in
+    a frame's order (e.g. recency sample weights for train) line up with the training dataset's idx."""
+    position = pd.Series(np.arange(len(df)), index=df["product_id"].values)
+    parts = {"train": train, "val": val, "test": test}
+    split_tokens = {}
+    for name, part in parts.items():
+        rows = position.loc[part["product_id"].values].to_numpy()
+        split_tokens[name] = {k: [tokens[k][i] for i in rows] for k in tokens}
+    test_truth = [str(x) for x in eval_labels(test)]
+    leaves = label_list(train["category"], val["category"], test_truth)
+    return Corpus(train, val, test, split_tokens, leaves, encode_labels(train["category"], leaves),
+                  encode_labels(val["category"], leaves), test_truth, seed)
