@@ -2,8 +2,8 @@
 
 import numpy as np
 import pandas as pd
-from _text_catalog import tiny_catalog
 
+from _text_catalog import tiny_catalog
 from shopcat.text import experiments as ex
 from shopcat.text.tokenizer import Tokenizer
 
