@@ -39,6 +39,12 @@ EXPECTED = {
     "06_multitask": {"rows": {("per_system", "system"): {FUSED, "name only", "mall only", "image only", PEER,
                                                          "fused, image removed",
                                                          "name + mall (one TextCNN, as in 01)"}}, "parts": 4},
+    "08_imbalance": {"rows": {("per_system", "system"): {"none", "inverse", "effective", "resample",
+                                                         "logit_adjust_loss", "logit_adjust_posthoc"},
+                              ("bands", "band"): {"head", "torso", "tail"}}, "parts": 3},
+    "09_trend": {"rows": {("per_system", "system"): {"all history", "last 6 months",
+                                                     "recency-weighted (half-life 180 d)"},
+                          ("by_kind", "kind"): {"trending", "seasonal", "non-seasonal"}}, "parts": 4},
     "13_serving_throughput": {"rows": {("naive_runs", "mode"): {"naive"}}, "parts": 3},
 }
 HEADER_FIELDS = ("claim", "data", "profile", "seeds", "git commit", "wall time", "merged parameters")

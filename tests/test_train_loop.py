@@ -85,7 +85,8 @@ def test_same_seed_same_history(tmp_path):
         wrapped = Wrap(model)
         return fit(wrapped, blobs(seed=3), blobs(60, seed=3), cfg(epochs=3)).history
 
-    strip = [[{k: v for k, v in row.items() if k != "seconds"} for row in h] for h in (run(), run())]
+    timing = ("seconds", "products_per_s")
+    strip = [[{k: v for k, v in row.items() if k not in timing} for row in h] for h in (run(), run())]
     assert strip[0] == strip[1]
 
 
@@ -145,3 +146,73 @@ def test_fit_applies_the_schedule_and_smooths_labels():
     smooth = fit(Linear(), train, None, cfg(epochs=8, label_smoothing=0.3))
     # smoothing keeps the loss away from zero on an easy task: its floor is the smoothed target's entropy
     assert smooth.history[-1]["train_loss"] > sharp.history[-1]["train_loss"] + 0.2
+
+
+class Scripted(torch.nn.Module):
+    """Validation accuracy follows a script by epoch; the epoch count is a buffer, so it is saved with the weights."""
+
+    def __init__(self, script):
+        super().__init__()
+        self.script = script
+        self.p = torch.nn.Parameter(torch.zeros(()))
+        self.register_buffer("epoch", torch.zeros((), dtype=torch.long))
+
+    def train(self, mode=True):
+        if mode:  # fit calls model.train() once at the start of every epoch
+            self.epoch += 1
+        return super().train(mode)
+
+    def forward(self, x):
+        margin = torch.zeros(len(x)) + self.p * 0
+        if not self.training:  # the first acc * n validation items are right (label 0), the rest wrong
+            acc = self.script[int(self.epoch) - 1]
+            margin = torch.where(x[:, 0] < acc * 100, 1.0, -1.0) + self.p * 0
+        return torch.stack([margin, torch.zeros(len(x))], 1)
+
+
+def scripted_data():
+    x = np.arange(100, dtype=np.float32)[:, None]
+    return ArrayDataset(x=x, label=np.zeros(100, dtype=np.int64), idx=np.arange(100))
+
+
+def test_early_stopping_stops_and_restores_the_best_epoch():
+    script = [0.2, 0.5, 0.9, 0.6, 0.5, 0.4, 0.95, 0.95, 0.95, 0.95]
+    data = scripted_data()
+    result = fit(Scripted(script), data, data, cfg(epochs=10, patience=3, monitor="val_acc"))
+    assert result.stopped_early and len(result.history) == 6  # epochs 4, 5, 6 did not beat epoch 3
+    assert result.best_epoch == 3 and int(result.model.epoch) == 3  # epoch 3's weights (and buffer) are back
+    assert [round(row["val_acc"], 2) for row in result.history] == script[:6]
+    summary = result.summary()
+    assert summary["epochs_run"] == 6 and summary["best_epoch"] == 3 and summary["monitor"] == "val_acc"
+    assert summary["products_per_s"] > 0 and len(summary["curves"]["val_acc"]) == 6
+    full = fit(Scripted(script), data, data, cfg(epochs=10, patience=10, monitor="val_acc"))
+    assert not full.stopped_early and full.best_epoch == 7 and int(full.model.epoch) == 7
+
+
+def test_monitoring_validation_accuracy_without_a_validation_split_raises():
+    with pytest.raises(ValueError, match="validation split"):
+        fit(Linear(), blobs(), None, cfg(monitor="val_acc"))
+    result = fit(Linear(), blobs(), None, cfg(epochs=2))
+    assert result.monitor == "train_loss"
+
+
+def test_sparse_tables_train_with_their_own_optimizer():
+    class Bag(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bag = torch.nn.EmbeddingBag(1000, 8, mode="mean", padding_idx=0, sparse=True)
+            self.out = torch.nn.Linear(8, 3)
+
+        def forward(self, ids):
+            return self.out(self.bag(ids))
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 300)
+    ids = np.stack([1 + y * 10 + rng.integers(0, 10, 300), rng.integers(100, 1000, 300)], 1)
+    data = ArrayDataset(ids=ids, label=y, idx=np.arange(300))
+    torch.manual_seed(0)
+    model = Bag()
+    unused = model.bag.weight.detach()[31:100].clone()  # rows no product contains
+    result = fit(model, data, data, cfg(epochs=6, lr=0.05, monitor="val_acc"))
+    assert result.history[-1]["val_acc"] > 0.9
+    assert torch.equal(result.model.bag.weight.detach()[31:100], unused)  # lazy: only used rows move

@@ -48,3 +48,52 @@ def accuracy_bars(results: pd.DataFrame, systems: list[str], *, metrics=("leaf",
               frameon=False)
     fig.tight_layout()
     return fig, ax
+
+
+def accuracy_vs_count(per_leaf: pd.DataFrame, systems: list[str], *, title: str, bins: int = 8):
+    """Per-leaf test accuracy against the leaf's training rows (log x), one colour per system: leaves as
+    dots, and the row-weighted accuracy within log-spaced count bins as a line. per_leaf: system, leaf,
+    train_count, rows, correct (pooled over seeds)."""
+    fig, ax = plt.subplots(figsize=(9, 5))
+    x_all = per_leaf["train_count"].clip(lower=0.5)
+    edges = np.logspace(np.log10(x_all.min()), np.log10(x_all.max() * 1.001), bins + 1)
+    for system in systems:
+        part = per_leaf[per_leaf["system"] == system]
+        x = part["train_count"].clip(lower=0.5)
+        dots = ax.scatter(x, part["correct"] / part["rows"], s=10, alpha=0.35)
+        which = np.digitize(x, edges[1:-1])
+        binned = part.assign(bin=which).groupby("bin")[["correct", "rows"]].sum()
+        centres = np.sqrt(edges[:-1] * edges[1:])[binned.index]
+        ax.plot(centres, binned["correct"] / binned["rows"], marker="o", color=dots.get_facecolor()[0][:3],
+                label=f"{system} (line: accuracy within count bins)")
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("training rows of the leaf (log scale; 0 drawn at 0.5)")
+    ax.set_ylabel("test accuracy of the leaf (share of its rows)")
+    ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig, ax
+
+
+def metric_by_month(monthly: pd.DataFrame, systems: list[str], *, metric: str = "accuracy", title: str,
+                    ylabel: str = "leaf accuracy on the month's test rows"):
+    """One line per system over the test months (mean over seeds, shaded 95% interval)."""
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    months = sorted(monthly["month"].unique())
+    n_seeds = monthly["seed"].nunique() if "seed" in monthly else 1
+    x = np.arange(len(months))
+    for system in systems:
+        part = monthly[monthly["system"] == system]
+        stats_ = [mean_ci(part.loc[part["month"] == m, metric]) for m in months]
+        means, halves = (np.array(v) for v in zip(*stats_, strict=True))
+        ax.plot(x, means, marker="o", label=system)
+        ax.fill_between(x, means - halves, means + halves, alpha=0.2)
+    ax.set_xticks(x, months)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("test month (registration date after the cut)")
+    ax.set_ylabel(f"{ylabel} (mean over {n_seeds} seed{'s' * (n_seeds != 1)})")
+    ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig, ax

@@ -76,6 +76,34 @@ def leaf_weights(leaves: list[str], rng: np.random.Generator, ratio: float, head
     return w / w.sum()
 
 
+def _leaf_draws(rng: np.random.Generator, n: int, leaves: list[str], p: dict):
+    """The first draws of a catalog: leaf popularity, each row's leaf, and the leaves' day profiles.
+
+    Kept apart so that leaf_time_truth replays exactly these draws instead of a copy of them."""
+    weights = leaf_weights(leaves, rng, p["imbalance_ratio"], p["head_leaf"], p["tail_leaf"])
+    leaf = np.minimum(np.searchsorted(np.cumsum(weights), rng.random(n), side="right"), len(leaves) - 1)
+    profiles = _time.day_profiles(leaves, rng, p["seasonal_amplitude"], p["burst_rate"], p["burst_height"],
+                                  p["growth"])
+    return weights, leaf, profiles
+
+
+def leaf_time_truth(sim_params: dict) -> pd.DataFrame:
+    """Per leaf of a simulated catalog: popularity, season ('' for none), whether it has a trend burst and
+    the burst's peak date (NaT without one).
+
+    sim_params is the catalog's df.attrs['sim_params'] (a parquet copy loses attrs: pass n_products, seed,
+    taxonomy and any overrides). The draws are replayed from the seed, not stored, so the catalog's bytes
+    stay as they were; evaluation of seasonal and trending leaves needs the truth the rows were drawn from."""
+    params = dict(sim_params)
+    n, seed, taxonomy = int(params.pop("n_products")), params.pop("seed", 0), params.pop("taxonomy", None)
+    p = {**DEFAULTS, **{k: v for k, v in params.items() if k in DEFAULTS}}
+    leaves = load_leaves(None if taxonomy in (None, "builtin") else taxonomy)
+    weights, _, (_, bursts, seasons, peak_day) = _leaf_draws(np.random.default_rng(seed), n, leaves, p)
+    peak = pd.to_datetime(_time.START) + pd.to_timedelta(peak_day, unit="D")
+    return pd.DataFrame({"leaf": leaves, "popularity": weights, "season": seasons, "burst": bursts,
+                         "burst_peak": peak})
+
+
 def simulate_catalog(n_products: int, seed: int = 0, taxonomy: str | None = None, **mechanism_params) -> pd.DataFrame:
     """A catalog DataFrame in the shopcat schema with `true_category`, `brand`, `noise_kind`, `mall_style`.
 
@@ -91,11 +119,7 @@ def simulate_catalog(n_products: int, seed: int = 0, taxonomy: str | None = None
     leaves = load_leaves(taxonomy)
     leaf_arr = np.array(leaves, dtype=object)
 
-    weights = leaf_weights(leaves, rng, p["imbalance_ratio"], p["head_leaf"], p["tail_leaf"])
-    leaf = np.minimum(np.searchsorted(np.cumsum(weights), rng.random(n), side="right"), len(leaves) - 1)
-
-    dens, _, _ = _time.day_profiles(leaves, rng, p["seasonal_amplitude"], p["burst_rate"], p["burst_height"],
-                                    p["growth"])
+    weights, leaf, (dens, _, _, _) = _leaf_draws(rng, n, leaves, p)
     registered = _time.sample_dates(rng, leaf, dens)
     order = np.lexsort((leaf, registered))  # fixed row order: by time, then leaf
     leaf, registered = leaf[order], registered[order]
@@ -162,4 +186,4 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["simulate_catalog", "write_parquet", "data_card", "realism_table", "simulate_annotator", "DEFAULTS"]
+__all__ = ["simulate_catalog", "leaf_time_truth", "write_parquet", "data_card", "realism_table", "simulate_annotator", "DEFAULTS"]

@@ -33,8 +33,9 @@ def season_of(leaf: str) -> str:
 
 
 def day_profiles(leaves: list[str], rng: np.random.Generator, seasonal_amplitude: float, burst_rate: float,
-                 burst_height: float, growth: float) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Per-leaf density over days (n_leaves x N_DAYS, rows sum to 1), which leaves burst, their seasons."""
+                 burst_height: float, growth: float) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """Per-leaf density over days (n_leaves x N_DAYS, rows sum to 1), which leaves burst, their seasons, and
+    each burst's peak as a day index since START (NaN for leaves without a burst)."""
     t = np.arange(N_DAYS, dtype=np.float64)
     base = 1.0 + growth * t / N_DAYS
     seasons = [season_of(x) for x in leaves]
@@ -52,7 +53,7 @@ def day_profiles(leaves: list[str], rng: np.random.Generator, seasonal_amplitude
     for i in np.flatnonzero(bursts):
         dens[i] *= 1 + burst_height * np.exp(-0.5 * ((t - centre[i]) / 30.0) ** 2)
     dens /= dens.sum(axis=1, keepdims=True)
-    return dens, bursts, seasons
+    return dens, bursts, seasons, np.where(bursts, centre, np.nan)
 
 
 def sample_dates(rng: np.random.Generator, leaf: np.ndarray, dens: np.ndarray) -> np.ndarray:

@@ -45,12 +45,42 @@ def encode_ids(token_lists: list[list[str]], vocab, max_len: int) -> np.ndarray:
     return np.asarray(vocab.encode_many(token_lists, max_len), dtype=np.int64).reshape(len(token_lists), max_len)
 
 
+def encode_inputs(tokens: dict, vocab, cfg, featurizer=None, texts: dict | None = None) -> dict[str, np.ndarray]:
+    """Every input array a TextClassifier with config `cfg` reads, for a batch of products.
+
+    tokens: {"title": token lists, "mall": token lists}; texts: {"title": raw titles, "mall": raw mall
+    categories}, needed only by a bag branch (its character n-grams come from the raw, space-free text).
+    Training and serving (`TextPredictor.preprocess`) both build their inputs here, so they cannot drift.
+    """
+    use_mall = cfg.use_mall
+    arrays = {}
+    if cfg.cnn:
+        arrays["title"] = encode_ids(tokens["title"], vocab, cfg.title_len)
+        if use_mall:
+            arrays["mall"] = encode_ids(tokens["mall"], vocab, cfg.mall_len)
+        if cfg.ngram_buckets:
+            arrays["title_grams"] = featurizer.token_grams(tokens["title"], cfg.title_len)
+            if use_mall:
+                arrays["mall_grams"] = featurizer.token_grams(tokens["mall"], cfg.mall_len)
+    if cfg.bag_buckets:
+        titles = list(texts["title"])
+        malls = [mall_text(m) for m in texts["mall"]] if use_mall else None
+        arrays["bag"] = featurizer.bags(titles, tokens["title"], malls, tokens["mall"] if use_mall else None)
+    return arrays
+
+
 def make_dataset(tokens: dict, vocab, label_ids: np.ndarray, title_len: int = 32, mall_len: int = 8,
-                 use_mall: bool = True):
-    """The loop's Dataset: title (and mall) ids, label, and idx = row position."""
+                 use_mall: bool = True, cfg=None, featurizer=None, texts: dict | None = None):
+    """The loop's Dataset: the model's input arrays, label, and idx = row position.
+
+    With `cfg` (a TextCNNConfig) the inputs are whatever that model reads (`encode_inputs`); without it,
+    title (and mall) ids as the plain TextCNN reads them."""
     from shopcat.train.loop import ArrayDataset  # here, so serving's preprocessing never imports torch
 
-    arrays = {"title": encode_ids(tokens["title"], vocab, title_len)}
-    if use_mall:
-        arrays["mall"] = encode_ids(tokens["mall"], vocab, mall_len)
+    if cfg is not None:
+        arrays = encode_inputs(tokens, vocab, cfg, featurizer, texts)
+    else:
+        arrays = {"title": encode_ids(tokens["title"], vocab, title_len)}
+        if use_mall:
+            arrays["mall"] = encode_ids(tokens["mall"], vocab, mall_len)
     return ArrayDataset(**arrays, label=np.asarray(label_ids, dtype=np.int64), idx=np.arange(len(label_ids)))

@@ -78,8 +78,25 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
                 embed_dim: int = 100, n_maps: int = 100, fcl_dim: int = 256, dropout: float = 0.5,
                 title_len: int = 32, mall_len: int = 8, epochs: int = 5, batch_size: int = 64,
                 lr: float = 1e-3, patience: int = 2, seed: int = 0, progress: bool = False,
-                num_threads: int | None = None) -> dict:
-    """Train one TextCNN variant and score it. embedding: 'random' | 'w2v-frozen' | 'w2v-tuned'."""
+                num_threads: int | None = None, cnn: bool = True, token_ngrams: bool = False, bag: bool = False,
+                subword: dict | None = None, bag_dim: int = 64, embed_dropout: float = 0.0,
+                monitor: str = "val_loss", schedule: str = "constant", warmup_frac: float = 0.0,
+                label_smoothing: float = 0.0, weight_decay: float = 0.01,
+                fit_kwargs: dict | None = None, logits: bool = False) -> dict:
+    """Train one TextCNN variant and score it. embedding: 'random' | 'w2v-frozen' | 'w2v-tuned'.
+
+    Subword options (`shopcat.text.subword`, settings in `subword`, a dict of SubwordConfig fields):
+    token_ngrams adds each token's hashed character n-grams to its embedding; bag adds a fastText-style
+    linear branch over hashed tokens, bigrams and space-free character n-grams; cnn=False keeps that
+    branch alone. The training keywords go to `TrainConfig`; the returned "training" holds epochs run,
+    best epoch, per-epoch curves, seconds per epoch and products/s.
+
+    fit_kwargs go to `fit` as they are (sample_weight, sampler, logit_offset: notebooks 08 and 09);
+    logits=True adds "test_logits" and "val_logits" (rows in the corpus's order, columns corpus.leaves)
+    for a prediction-time adjustment.
+    """
+    from shopcat.text.subword import SubwordConfig, SubwordFeaturizer
+
     t0 = time.time()
     train_lists = corpus.tokens["train"]["title"] + (corpus.tokens["train"]["mall"] if use_mall else [])
     vocab = Vocab.build(train_lists, max_size=vocab_size, min_count=min_count)
@@ -89,24 +106,34 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
         kv = train_word2vec(train_lists + list(w2v_extra or []), dim=embed_dim, epochs=w2v_epochs, seed=seed)
         matrix, coverage = embedding_matrix(vocab, kv, dim=embed_dim, seed=seed)
         w2v_seconds = time.time() - t_w2v
+    featurizer = SubwordFeaturizer(SubwordConfig(**(subword or {}))) if (token_ngrams or bag) else None
+    buckets = featurizer.cfg.buckets if featurizer else 0
     cfg = TextCNNConfig(vocab_size=len(vocab), n_classes=len(corpus.leaves), embed_dim=embed_dim, n_maps=n_maps,
                         fcl_dim=fcl_dim, dropout=dropout, use_mall=use_mall, title_len=title_len,
-                        mall_len=mall_len, freeze_embedding=embedding == "w2v-frozen")
+                        mall_len=mall_len, freeze_embedding=embedding == "w2v-frozen", cnn=cnn,
+                        ngram_buckets=buckets if (token_ngrams and cnn) else 0, bag_buckets=buckets if bag else 0,
+                        bag_dim=bag_dim, embed_dropout=embed_dropout)
     config.seed_everything(seed)
     model = TextClassifier(cfg, embedding=matrix)
 
     def dataset(split, labels):
-        return make_dataset(corpus.tokens[split], vocab, labels, title_len, mall_len, use_mall)
+        part = getattr(corpus, split)
+        texts = {"title": part["title"].fillna("").astype(str).tolist(),
+                 "mall": part["mall_category"].fillna("").astype(str).tolist()}
+        return make_dataset(corpus.tokens[split], vocab, labels, cfg=cfg, featurizer=featurizer, texts=texts)
 
     train_ds, val_ds = dataset("train", corpus.y_train), dataset("val", corpus.y_val)
     test_ds = dataset("test", np.zeros(len(corpus.test), dtype=np.int64))
     t_fit = time.time()
-    result = fit(model, train_ds, val_ds, TrainConfig(epochs=epochs, lr=lr, batch_size=batch_size,
-                                                      patience=patience, seed=seed, num_threads=num_threads,
-                                                      progress=progress))
+    result = fit(model, train_ds, val_ds, TrainConfig(
+        epochs=epochs, lr=lr, batch_size=batch_size, patience=patience, seed=seed, num_threads=num_threads,
+        progress=progress, monitor=monitor, schedule=schedule, warmup_frac=warmup_frac,
+        label_smoothing=label_smoothing, weight_decay=weight_decay), **(fit_kwargs or {}))
     train_seconds = time.time() - t_fit
-    pred = [corpus.leaves[i] for i in predict(result.model, test_ds, batch_size=512).argmax(1)]
+    test_logits = predict(result.model, test_ds, batch_size=512)
+    pred = [corpus.leaves[i] for i in test_logits.argmax(1)]
     n_params = result.model.n_parameters()
+    training = result.summary()
     return {
         "levels": level_accuracy(corpus.test_truth, pred),
         "oov_rate": float(vocab.oov_rate(corpus.tokens["test"]["title"])),
@@ -117,13 +144,20 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
         "w2v_seconds": w2v_seconds,
         "total_seconds": time.time() - t0,
         "w2v_coverage": coverage,
-        "epochs_run": len(result.history),
+        "epochs_run": training["epochs_run"],
         "best_epoch": result.best_epoch,
+        "seconds_per_epoch": training["seconds_per_epoch"],
+        "products_per_s": training["products_per_s"],
+        "training": training,
         "history": result.history,
+        "featurizer_settings": featurizer.settings() if featurizer else None,
         "model": result.model,
         "vocab": vocab,
         "cfg": cfg,
+        "featurizer": featurizer,
         "pred": pred,
+        **({"test_logits": test_logits, "val_logits": predict(result.model, val_ds, batch_size=512)}
+           if logits else {}),
     }
 
 
@@ -150,7 +184,8 @@ def run_baselines(corpus: Corpus, *, annotator_accuracy: float = 0.75, tfidf_nam
 
 def free(result: dict) -> dict:
     """A run's figures without the model objects (for tables and the report JSON)."""
-    return {k: v for k, v in result.items() if k not in ("model", "vocab", "cfg", "pred")}
+    return {k: v for k, v in result.items() if k not in ("model", "vocab", "cfg", "pred", "featurizer", "test_logits",
+                                                 "val_logits")}
 
 
 
@@ -188,3 +223,23 @@ def full_vocab_size(corpus: Corpus, use_mall: bool = True) -> int:
     """Distinct training terms (the 'all' vocabulary, specials excluded)."""
     lists = corpus.tokens["train"]["title"] + (corpus.tokens["train"]["mall"] if use_mall else [])
     return len(Vocab.build(lists)) - 2
+
+
+# Corpora from explicit frames (notebook 09 splits at a cut date instead of at random).
+
+def corpus_from_frames(df: pd.DataFrame, tokens: dict, train: pd.DataFrame, val: pd.DataFrame,
+                       test: pd.DataFrame, seed: int = 0) -> Corpus:
+    """A Corpus from given train/val/test rows of a prepared catalog (df and tokens from prepare_corpus).
+
+    Rows are matched to their tokens by product_id and keep the frames' order, so per-row arrays built in
+    a frame's order (e.g. recency sample weights for train) line up with the training dataset's idx."""
+    position = pd.Series(np.arange(len(df)), index=df["product_id"].values)
+    parts = {"train": train, "val": val, "test": test}
+    split_tokens = {}
+    for name, part in parts.items():
+        rows = position.loc[part["product_id"].values].to_numpy()
+        split_tokens[name] = {k: [tokens[k][i] for i in rows] for k in tokens}
+    test_truth = [str(x) for x in eval_labels(test)]
+    leaves = label_list(train["category"], val["category"], test_truth)
+    return Corpus(train, val, test, split_tokens, leaves, encode_labels(train["category"], leaves),
+                  encode_labels(val["category"], leaves), test_truth, seed)

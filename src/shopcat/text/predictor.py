@@ -1,7 +1,8 @@
 """A saved text model and the object that serves it: `shopcat predict` and the Kafka pipeline both use it.
 
-A saved model is a folder: model.pt (weights), config.json (model config, tokenizer kind, version),
-vocab.json and labels.json. `preprocess` is torch-free so it can run in cheap worker processes; only
+A saved model is a folder: model.pt (weights), config.json (model config, every tokenizer and subword
+featurizer setting, version), vocab.json and labels.json. Loading rebuilds the tokenizer and featurizer from
+those settings, so a served model sees exactly the ids it was trained on. `preprocess` is torch-free so it can run in cheap worker processes; only
 `collate` and `forward` touch torch.
 """
 
@@ -21,8 +22,11 @@ from shopcat import config
 DEFAULT_MODEL = config.MODELS_DIR / "text" / "latest"
 
 
-def save_text_model(folder, model, vocab, labels: list[str], cfg, tokenizer_kind: str) -> Path:
-    """Write everything `TextPredictor.load` needs into `folder` (created if missing)."""
+def save_text_model(folder, model, vocab, labels: list[str], cfg, tokenizer, featurizer=None) -> Path:
+    """Write everything `TextPredictor.load` needs into `folder` (created if missing).
+
+    tokenizer: the Tokenizer used in training (all its settings are saved) or just its kind (a str);
+    featurizer: the SubwordFeaturizer of a model with n-gram inputs (None for a plain TextCNN)."""
     import torch
 
     folder = Path(folder)
@@ -30,8 +34,13 @@ def save_text_model(folder, model, vocab, labels: list[str], cfg, tokenizer_kind
     torch.save(model.state_dict(), folder / "model.pt")
     digest = hashlib.sha1((folder / "model.pt").read_bytes()).hexdigest()[:10]
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    meta = {"model": asdict(cfg), "tokenizer": tokenizer_kind, "version": f"{stamp}-{digest}",
-            "git_commit": config.git_commit()}
+    if (cfg.ngram_buckets or cfg.bag_buckets) and featurizer is None:
+        raise ValueError("this model reads hashed n-grams: pass the featurizer it was trained with")
+    settings = tokenizer.settings() if hasattr(tokenizer, "settings") else {"kind": str(tokenizer)}
+    meta = {"model": asdict(cfg), "tokenizer": {k: list(v) if isinstance(v, tuple) else v
+                                                for k, v in settings.items()},
+            "featurizer": featurizer.settings() if featurizer is not None else None,
+            "version": f"{stamp}-{digest}", "git_commit": config.git_commit()}
     (folder / "config.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     (folder / "labels.json").write_text(json.dumps(list(labels), ensure_ascii=False), encoding="utf-8")
     vocab.save(folder / "vocab.json")
@@ -57,14 +66,15 @@ def top_labels(probs, labels: list[str], k: int) -> list[list[tuple[str, float]]
 class TextPredictor:
     """Title + mall category -> probabilities over the platform leaves, from a folder written by save_text_model."""
 
-    def __init__(self, model, vocab, tokenizer, labels: list[str], cfg, version: str):
+    def __init__(self, model, vocab, tokenizer, labels: list[str], cfg, version: str, featurizer=None):
         self.model, self.vocab, self.tokenizer = model.eval(), vocab, tokenizer
-        self.labels, self.cfg, self.version = labels, cfg, version
+        self.labels, self.cfg, self.version, self.featurizer = labels, cfg, version, featurizer
 
     @classmethod
     def load(cls, path=DEFAULT_MODEL, device: str = "cpu") -> TextPredictor:
         import torch
 
+        from shopcat.text.subword import SubwordFeaturizer
         from shopcat.text.textcnn import TextClassifier, TextCNNConfig
         from shopcat.text.tokenizer import Tokenizer
         from shopcat.text.vocab import Vocab
@@ -81,20 +91,20 @@ class TextPredictor:
         model.load_state_dict(torch.load(path / "model.pt", map_location=device))
         model.to(device)
         labels = json.loads((path / "labels.json").read_text(encoding="utf-8"))
-        return cls(model, Vocab.load(path / "vocab.json"), Tokenizer(kind=meta["tokenizer"]), labels, cfg,
-                   meta["version"])
+        tok = meta["tokenizer"]
+        tokenizer = Tokenizer(**tok) if isinstance(tok, dict) else Tokenizer(kind=tok)  # a str: older folders
+        featurizer = SubwordFeaturizer.from_settings(meta["featurizer"]) if meta.get("featurizer") else None
+        return cls(model, Vocab.load(path / "vocab.json"), tokenizer, labels, cfg, meta["version"], featurizer)
 
     def preprocess(self, title: str, mall_category: str = "") -> dict[str, np.ndarray]:
         """One product -> fixed-length id arrays. Pure python and numpy: safe and cheap in worker processes."""
-        from shopcat.text.data import mall_text
+        from shopcat.text.data import encode_inputs, mall_text
 
-        out = {"title": self._ids(self.tokenizer.tokenize(title or ""), self.cfg.title_len)}
-        if self.cfg.use_mall:
-            out["mall"] = self._ids(self.tokenizer.tokenize(mall_text(mall_category)), self.cfg.mall_len)
-        return out
-
-    def _ids(self, tokens: list[str], max_len: int) -> np.ndarray:
-        return np.asarray(self.vocab.encode(tokens, max_len), dtype=np.int64).reshape(max_len)
+        title, mall_category = title or "", mall_category or ""
+        tokens = {"title": [self.tokenizer.tokenize(title)], "mall": [self.tokenizer.tokenize(mall_text(mall_category))]}
+        arrays = encode_inputs(tokens, self.vocab, self.cfg, self.featurizer,
+                               {"title": [title], "mall": [mall_category]})
+        return {k: v[0] for k, v in arrays.items()}
 
     def collate(self, items: list[dict[str, np.ndarray]]) -> dict:
         return collate_arrays(items)

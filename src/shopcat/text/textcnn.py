@@ -3,6 +3,14 @@
 `TextClassifier` is the deck's text model: one encoder reads the product name, an optional second one
 reads the seller's own mall category, the two codes are concatenated, pass one hidden layer of width
 `fcl_dim` and end in one logit per platform leaf.
+
+Two optional additions read the hashed character n-grams of `shopcat.text.subword` (both off by default):
+- `ngram_buckets > 0`: each token's embedding is its own vector plus the mean of its n-grams' vectors
+  (fastText's subword composition), so rare and unseen words still have a meaningful input;
+- `bag_buckets > 0`: a fastText-style linear branch, the mean of the product's hashed features (tokens,
+  bigrams, space-free title character n-grams) -> one logit per leaf, added to the CNN's logits. A linear
+  model over character n-grams is what the TF-IDF peer is; it learns from a handful of rows per leaf,
+  which the CNN does not. `cnn=False` keeps the bag branch alone (our own fastText).
 """
 
 from __future__ import annotations
@@ -30,22 +38,33 @@ class TextCNNConfig:
     freeze_embedding: bool = False  # True: keep a pre-trained (Word2Vec) embedding fixed
     title_len: int = 32  # tokens kept from the title (padding/truncation happens in data)
     mall_len: int = 8
+    cnn: bool = True  # False: the bag branch alone (needs bag_buckets)
+    ngram_buckets: int = 0  # rows of the token n-gram table added to token embeddings (0: off)
+    bag_buckets: int = 0  # rows of the bag branch's table (0: no bag branch)
+    bag_dim: int = 64
+    embed_dropout: float = 0.0  # dropout on the token embeddings (before the convolutions)
 
 
 class TextCNN(nn.Module):
     """Token ids (B, T) -> a fixed-length code (B, n_maps * len(widths))."""
 
-    def __init__(self, embedding: nn.Embedding, widths=(3, 4, 5), n_maps=100, dropout=0.5):
+    def __init__(self, embedding: nn.Embedding, widths=(3, 4, 5), n_maps=100, dropout=0.5,
+                 subword: nn.EmbeddingBag | None = None, embed_dropout: float = 0.0):
         super().__init__()
         self.embedding = embedding  # may be shared with another encoder
+        self.subword = subword  # token n-gram table (may be shared too), or None
+        self.embed_dropout = nn.Dropout(embed_dropout)
         embed_dim = embedding.embedding_dim
         self.convs = nn.ModuleList(nn.Conv1d(embed_dim, n_maps, w) for w in widths)
         self.dropout = nn.Dropout(dropout)
         self.max_width = max(widths)
         self.out_dim = n_maps * len(widths)
 
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        x = self.embedding(ids).transpose(1, 2)  # (B, E, T)
+    def forward(self, ids: torch.Tensor, grams: torch.Tensor | None = None) -> torch.Tensor:
+        x = self.embedding(ids)  # (B, T, E)
+        if self.subword is not None:  # + mean of each token's n-gram vectors (B, T, G) -> (B, T, E)
+            x = x + self.subword(grams.reshape(-1, grams.size(-1))).view_as(x)
+        x = self.embed_dropout(x).transpose(1, 2)  # (B, E, T)
         if x.size(2) < self.max_width:  # too short for the widest filter: pad on the right
             x = F.pad(x, (0, self.max_width - x.size(2)))
         pooled = [F.relu(conv(x)).amax(dim=2) for conv in self.convs]  # max over time
@@ -73,22 +92,41 @@ class TextClassifier(nn.Module):
     def __init__(self, cfg: TextCNNConfig, embedding: np.ndarray | None = None):
         super().__init__()
         self.cfg = cfg
-        self.embedding = make_embedding(cfg.vocab_size, cfg.embed_dim, embedding, cfg.freeze_embedding)
-        self.title = TextCNN(self.embedding, cfg.widths, cfg.n_maps, cfg.dropout)
-        code_dim = self.title.out_dim
-        self.mall = None
-        if cfg.use_mall:
-            self.mall = TextCNN(self.embedding, cfg.mall_widths, cfg.mall_maps, cfg.dropout)
-            code_dim += self.mall.out_dim
-        self.hidden = nn.Linear(code_dim, cfg.fcl_dim)
-        self.dropout = nn.Dropout(cfg.dropout)
-        self.head = nn.Linear(cfg.fcl_dim, cfg.n_classes)
+        if not cfg.cnn and not cfg.bag_buckets:
+            raise ValueError("a TextClassifier needs the CNN (cnn=True) or a bag branch (bag_buckets > 0)")
+        self.title = self.mall = self.bag = None
+        if cfg.cnn:
+            self.embedding = make_embedding(cfg.vocab_size, cfg.embed_dim, embedding, cfg.freeze_embedding)
+            subword = (nn.EmbeddingBag(cfg.ngram_buckets, cfg.embed_dim, mode="mean", padding_idx=0, sparse=True)
+                       if cfg.ngram_buckets else None)
+            if subword is not None:
+                nn.init.normal_(subword.weight, 0.0, 0.1)  # starts small next to the token's own vector
+                subword.weight.data[0] = 0.0
+            self.title = TextCNN(self.embedding, cfg.widths, cfg.n_maps, cfg.dropout, subword, cfg.embed_dropout)
+            code_dim = self.title.out_dim
+            if cfg.use_mall:
+                self.mall = TextCNN(self.embedding, cfg.mall_widths, cfg.mall_maps, cfg.dropout, subword,
+                                    cfg.embed_dropout)
+                code_dim += self.mall.out_dim
+            self.hidden = nn.Linear(code_dim, cfg.fcl_dim)
+            self.dropout = nn.Dropout(cfg.dropout)
+            self.head = nn.Linear(cfg.fcl_dim, cfg.n_classes)
+        if cfg.bag_buckets:
+            self.bag = nn.EmbeddingBag(cfg.bag_buckets, cfg.bag_dim, mode="mean", padding_idx=0, sparse=True)
+            self.bag_head = nn.Linear(cfg.bag_dim, cfg.n_classes)
 
-    def forward(self, title: torch.Tensor, mall: torch.Tensor | None = None) -> torch.Tensor:
-        code = self.title(title)
-        if self.mall is not None:
-            code = torch.cat([code, self.mall(mall)], dim=1)
-        return self.head(self.dropout(F.relu(self.hidden(code))))
+    def forward(self, title: torch.Tensor | None = None, mall: torch.Tensor | None = None,
+                title_grams: torch.Tensor | None = None, mall_grams: torch.Tensor | None = None,
+                bag: torch.Tensor | None = None) -> torch.Tensor:
+        logits = 0.0
+        if self.title is not None:
+            code = self.title(title, title_grams)
+            if self.mall is not None:
+                code = torch.cat([code, self.mall(mall, mall_grams)], dim=1)
+            logits = self.head(self.dropout(F.relu(self.hidden(code))))
+        if self.bag is not None:
+            logits = logits + self.bag_head(self.bag(bag))
+        return logits
 
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -101,6 +101,20 @@ def clean_title(text: str) -> str:
     return _DECORATIONS.sub(" ", text).lower()
 
 
+_PROMO = re.compile(_alternation(PROMO_PHRASES))
+
+
+def compact_title(text, drop_promo: bool = True) -> str:
+    """A title cleaned as the tokenizer cleans it, promo words out (when asked) and every space removed.
+
+    Its character n-grams cannot depend on where a seller put spaces ('보온 텀블러' == '보온텀블러')."""
+    text = clean_title(_raw_text(text))
+    if drop_promo:
+        text = _PROMO.sub(" ", text)
+        return "".join(t for t in text.split() if t not in PROMO_TOKENS)
+    return "".join(text.split())
+
+
 class Tokenizer:
     """`Tokenizer(kind="kiwi"|"whitespace"|"char", user_words=(), drop_promo=True).tokenize(title)`."""
 

@@ -36,26 +36,41 @@ class TrainConfig:
     lr: float = 1e-3
     weight_decay: float = 0.01
     batch_size: int = 64
-    patience: int = 3  # epochs without improvement of `monitor` before stopping
+    patience: int = 3  # epochs without improvement of `monitor` (by more than min_delta) before stopping
+    min_delta: float = 0.0
     seed: int = 0
     num_threads: int | None = None  # None: all cores
     device: str = "auto"
     num_workers: int = 0
     checkpoint: str | Path | None = None  # best weights are written here (a path under models/)
     progress: bool = True
-    monitor: str = "val_loss"  # or "val_acc"
+    monitor: str = "val_loss"  # or "val_acc" (needs a validation split: fit raises without one)
     grad_clip: float | None = None
     label_smoothing: float = 0.0
     schedule: str = "constant"  # or "cosine": linear warm-up over `warmup_steps`, then cosine decay to zero
     warmup_steps: int = 0
+    warmup_frac: float = 0.0  # warm-up as a share of all steps (the larger of the two counts wins)
 
 
 @dataclass
 class FitResult:
     model: torch.nn.Module  # with the best epoch's weights loaded
-    history: list[dict]  # one row per epoch: epoch, train_loss, val_loss, val_acc, seconds
+    history: list[dict]  # one row per epoch: epoch, train_loss, val_loss, val_acc, lr, seconds, products_per_s
     best_epoch: int
     records: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)  # epoch -> idx, label, loss, pred
+    monitor: str = "val_loss"  # what chose best_epoch ("train_loss" when there was no validation split)
+    stopped_early: bool = False  # True: patience ran out before cfg.epochs
+
+    def summary(self) -> dict:
+        """The figures a report shows about training: epochs run, best epoch, curves, speed."""
+        seconds = [row["seconds"] for row in self.history]
+        return {"epochs_run": len(self.history), "best_epoch": self.best_epoch, "monitor": self.monitor,
+                "stopped_early": self.stopped_early,
+                "seconds_per_epoch": float(np.mean(seconds)) if seconds else float("nan"),
+                "products_per_s": float(np.mean([row["products_per_s"] for row in self.history]))
+                if self.history else float("nan"),
+                "curves": {k: [row.get(k) for row in self.history]
+                           for k in ("train_loss", "val_loss", "val_acc", "lr", "seconds")}}
 
 
 class ArrayDataset(Dataset):
@@ -138,8 +153,10 @@ def lr_factor(cfg: TrainConfig, total_steps: int) -> Callable[[int], float]:
     if cfg.schedule not in ("constant", "cosine"):
         raise ValueError(f"schedule must be 'constant' or 'cosine', not {cfg.schedule!r}")
 
+    warmup = max(cfg.warmup_steps, int(cfg.warmup_frac * total_steps))
+
     def factor(step: int) -> float:
-        warm = min(1.0, (step + 1) / cfg.warmup_steps) if cfg.warmup_steps else 1.0
+        warm = min(1.0, (step + 1) / warmup) if warmup else 1.0
         if cfg.schedule == "constant":
             return warm
         return warm * 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / max(total_steps, 1)))
@@ -157,30 +174,48 @@ def fit(
     sampler: Sampler | None = None,
     label_hook: Callable | None = None,
     on_epoch: Callable | None = None,
+    logit_offset: np.ndarray | torch.Tensor | None = None,
 ) -> FitResult:
-    """Train with AdamW and early stopping on the validation split; return the best epoch's model."""
+    """Train with AdamW and early stopping on the validation split; return the best epoch's model.
+
+    Without a validation split, monitor="val_loss" watches the training loss (FitResult.monitor says so);
+    monitor="val_acc" raises, since there is no accuracy to watch and the best epoch would be meaningless."""
+    if cfg.monitor not in ("val_loss", "val_acc"):
+        raise ValueError(f"monitor must be 'val_loss' or 'val_acc', not {cfg.monitor!r}")
+    if cfg.monitor == "val_acc" and val_ds is None:
+        raise ValueError("monitor='val_acc' needs a validation split (val_ds is None)")
     config.seed_everything(cfg.seed)
     config.set_threads(cfg.num_threads)
     device = config.device(cfg.device)
     model.to(device)
-    if cfg.monitor not in ("val_loss", "val_acc"):
-        raise ValueError(f"monitor must be 'val_loss' or 'val_acc', not {cfg.monitor!r}")
 
+    # logit_offset (one value per class, e.g. tau * log prior: the logit-adjusted loss of Menon et al. 2021) is
+    # added inside the training loss only; recorded predictions, validation and predict() see the raw logits.
+    offset = None if logit_offset is None else torch.as_tensor(logit_offset, dtype=torch.float32).to(device)
     n = len(train_ds)
     weight = torch.ones(n) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32)
     label_override = torch.full((n,), -1, dtype=torch.long)  # -1: use the dataset's label
     keep = torch.ones(n, dtype=torch.bool)
 
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    # Tables with sparse gradients (nn.Embedding/EmbeddingBag(sparse=True), e.g. 2^18 hashed n-grams) get a
+    # lazy SparseAdam that touches only the rows a batch used; a dense AdamW step over millions of rows
+    # costs more than the forward pass.
+    sparse_ids = {id(p) for m in model.modules() if getattr(m, "sparse", False) for p in m.parameters(False)}
+    params = [p for p in model.parameters() if p.requires_grad and id(p) not in sparse_ids]
+    sparse_params = [p for p in model.parameters() if p.requires_grad and id(p) in sparse_ids]
+    optimizers = [torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)] if params else []
+    if sparse_params:
+        optimizers.append(torch.optim.SparseAdam(sparse_params, lr=cfg.lr))
     train_loader = _loader(
         train_ds, cfg.batch_size, shuffle=True, sampler=sampler, seed=cfg.seed, num_workers=cfg.num_workers
     )
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor(cfg, cfg.epochs * len(train_loader)))
+    factor = lr_factor(cfg, cfg.epochs * len(train_loader))
+    schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, factor) for opt in optimizers]
     val_loader = _loader(val_ds, cfg.batch_size * 2, num_workers=cfg.num_workers) if val_ds is not None else None
 
     history, records = [], {}
     best_score, best_epoch, best_state, bad_epochs = None, 0, None, 0
+    stopped_early = False
     for epoch in range(1, cfg.epochs + 1):
         start = time.time()
         model.train()
@@ -195,16 +230,18 @@ def fit(
             w = weight[idx] * keep[idx]
             batch = _to(batch, device)
             logits = model(**batch)
-            per_sample = F.cross_entropy(logits, labels.to(device), reduction="none",
-                                         label_smoothing=cfg.label_smoothing)
+            per_sample = F.cross_entropy(logits if offset is None else logits + offset, labels.to(device),
+                                         reduction="none", label_smoothing=cfg.label_smoothing)
             w_dev = w.to(device)
             loss = (per_sample * w_dev).sum() / w_dev.sum().clamp_min(1e-8)
-            optimizer.zero_grad(set_to_none=True)
+            for opt in optimizers:
+                opt.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.grad_clip:
                 torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-            optimizer.step()
-            scheduler.step()
+            for opt, sched in zip(optimizers, schedulers, strict=True):
+                opt.step()
+                sched.step()
 
             seen_idx.append(idx)
             seen_label.append(labels)
@@ -222,14 +259,16 @@ def fit(
             "loss": torch.cat(seen_loss).numpy()[order],
             "pred": torch.cat(seen_pred).numpy()[order],
         }
-        row = {"epoch": epoch, "train_loss": loss_sum / max(weight_sum, 1e-8)}
+        train_seconds = time.time() - start
+        row = {"epoch": epoch, "train_loss": loss_sum / max(weight_sum, 1e-8), "lr": schedulers[0].get_last_lr()[0],
+               "products_per_s": len(idx_all) / max(train_seconds, 1e-9)}
         if val_loader is not None:
             row["val_loss"], row["val_acc"] = evaluate(model, val_loader, device)
         else:  # no validation split: watch the training loss
             row["val_loss"], row["val_acc"] = row["train_loss"], float("nan")
 
         score = -row["val_loss"] if cfg.monitor == "val_loss" else row["val_acc"]
-        if best_score is None or score > best_score:
+        if best_score is None or score > best_score + cfg.min_delta:
             best_score, best_epoch, bad_epochs = score, epoch, 0
             best_state = copy.deepcopy(model.state_dict())
             if cfg.checkpoint:
@@ -251,8 +290,11 @@ def fit(
         if on_epoch is not None:
             on_epoch(epoch, row)
         if bad_epochs >= cfg.patience:
+            stopped_early = epoch < cfg.epochs
             break
 
     if best_state is not None:
         model.load_state_dict(best_state)
-    return FitResult(model=model, history=history, best_epoch=best_epoch, records=records)
+    monitor = cfg.monitor if val_loader is not None else "train_loss"
+    return FitResult(model=model, history=history, best_epoch=best_epoch, records=records, monitor=monitor,
+                     stopped_early=stopped_early)

@@ -1,0 +1,67 @@
+"""run_textcnn's pass-through to fit and its logits, and corpora built from explicit train/val/test frames."""
+
+import numpy as np
+import pandas as pd
+
+from _text_catalog import tiny_catalog
+from shopcat.text import experiments as ex
+from shopcat.text.tokenizer import Tokenizer
+
+SMALL = dict(embed_dim=8, n_maps=4, fcl_dim=8, title_len=8, mall_len=4, epochs=3, batch_size=32, lr=1e-2,
+             num_threads=1, patience=5, weight_decay=0.0)
+
+
+def prepared(n=240, seed=0):
+    return ex.prepare_corpus(tiny_catalog(n, seed=seed), Tokenizer(kind="whitespace"))
+
+
+def test_corpus_from_frames_keeps_each_frames_rows_order_and_tokens():
+    df, tokens = prepared()
+    train, val, test = df.iloc[::-1][:150], df.iloc[150:190], df.iloc[[200, 195, 230]]
+    corpus = ex.corpus_from_frames(df, tokens, train, val, test, seed=4)
+    assert list(corpus.train["product_id"]) == list(train["product_id"]) and corpus.seed == 4
+    position = {pid: i for i, pid in enumerate(df["product_id"])}
+    for name, part in (("train", train), ("val", val), ("test", test)):
+        assert corpus.tokens[name]["title"] == [tokens["title"][position[p]] for p in part["product_id"]]
+        assert corpus.tokens[name]["mall"] == [tokens["mall"][position[p]] for p in part["product_id"]]
+    assert [corpus.leaves[i] for i in corpus.y_train] == list(train["category"])
+    assert [corpus.leaves[i] for i in corpus.y_val] == list(val["category"])
+    assert corpus.test_truth == list(test["true_category"])  # scored against the truth, like split_corpus
+
+
+def test_corpus_from_frames_knows_leaves_only_the_test_rows_have():
+    df, tokens = prepared()
+    only = "식품>과일>배"
+    train = df[(df["category"] != only) & (df["true_category"] != only)]
+    test = df[df["true_category"] == only]
+    corpus = ex.corpus_from_frames(df, tokens, train, train.iloc[:0], test)
+    assert only in corpus.leaves and only not in set(train["category"])
+
+
+def test_logits_are_the_predictions_and_stay_out_of_free():
+    df, tokens = prepared()
+    corpus = ex.split_corpus(df, tokens, seed=0)
+    run = ex.run_textcnn(corpus, seed=0, logits=True, **SMALL)
+    assert run["test_logits"].shape == (len(corpus.test), len(corpus.leaves))
+    assert run["val_logits"].shape == (len(corpus.val), len(corpus.leaves))
+    assert [corpus.leaves[i] for i in run["test_logits"].argmax(1)] == run["pred"]
+    assert "test_logits" not in ex.free(run) and "val_logits" not in ex.free(run)
+    assert "test_logits" not in ex.run_textcnn(corpus, seed=0, **{**SMALL, "epochs": 1})
+
+
+def test_fit_kwargs_reach_the_training_loop():
+    df, tokens = prepared()
+    corpus = ex.split_corpus(df, tokens, seed=0)
+    args = {**SMALL, "epochs": 12, "embed_dim": 16, "n_maps": 8, "fcl_dim": 16}
+    plain = ex.run_textcnn(corpus, seed=0, logits=True, **args)
+    ones = ex.run_textcnn(corpus, seed=0, logits=True, fit_kwargs={"sample_weight": np.ones(len(corpus.train))},
+                          **args)
+    assert np.allclose(plain["test_logits"], ones["test_logits"], atol=1e-5)  # weight 1 changes nothing
+    dropped = corpus.leaves.index("식품>과일>사과")
+    weight = (corpus.y_train != dropped).astype(np.float32)  # the class never teaches anything
+    without = ex.run_textcnn(corpus, seed=0, logits=True, fit_kwargs={"sample_weight": weight}, **args)
+    rows = np.asarray(corpus.test_truth) == corpus.leaves[dropped]
+    share = {name: float((r["test_logits"][rows].argmax(1) == dropped).mean())
+             for name, r in (("plain", plain), ("without", without))}
+    assert share["plain"] > 0.5 and share["without"] < 0.5 * share["plain"]
+    assert not pd.isna(without["levels"]["leaf"])
