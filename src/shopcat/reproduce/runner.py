@@ -58,6 +58,11 @@ def run_key(notebook: Path, params: dict, profile: str, src: str, upstream_keys:
     digest.update(json.dumps(params, sort_keys=True, default=str).encode())
     digest.update(profile.encode())
     digest.update(src.encode())
+    data = params.get("data")
+    if isinstance(data, str) and data not in ("sim", "naver-api"):  # a user's file: its bytes, not its name
+        from shopcat.data.sources import catalog_fingerprint
+
+        digest.update(catalog_fingerprint(data).encode())
     for key in upstream_keys:
         digest.update(key.encode())
     return digest.hexdigest()
@@ -195,6 +200,8 @@ def reproduce(
     reports_dir.mkdir(parents=True, exist_ok=True)
     os.environ["SHOPCAT_REPORTS"] = str(reports_dir)  # the kernels write their JSON here
     os.environ["SHOPCAT_GIT_COMMIT"] = config.git_commit()  # read before any notebook writes a file
+    # a relative data path means the user's directory, not notebooks/ where the kernels run (make -C keeps PWD)
+    os.environ.setdefault("SHOPCAT_CALLER_CWD", os.environ.get("PWD") or os.getcwd())
     os.environ.setdefault("PYTHONHASHSEED", "0")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     notebooks = list_notebooks(notebooks_dir)
