@@ -24,7 +24,7 @@ LABEL_COLOURS = {
 STYLE = """<style>
 .shopcat-header table, .shopcat-verdicts { border-collapse: collapse; font-size: 13px; margin: 0.5em 0; }
 .shopcat-header td, .shopcat-header th, .shopcat-verdicts td, .shopcat-verdicts th {
-  border: 1px solid #bbb; padding: 4px 8px; text-align: left; vertical-align: top; }
+  border: 1px solid #bbb; padding: 4px 8px; text-align: left !important; vertical-align: top; }
 .shopcat-header { border: 1px solid #999; background: #fafafa; padding: 0.6em 1em; margin-bottom: 1em; }
 </style>"""
 
