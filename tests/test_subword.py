@@ -50,7 +50,7 @@ def test_hash_is_crc32_into_buckets_and_zero_is_padding():
 
 
 def test_title_grams_ignore_spacing_and_promo_words():
-    featurizer = SubwordFeaturizer(SubwordConfig(buckets=2**16, word_ngrams=1))
+    featurizer = SubwordFeaturizer(SubwordConfig(buckets=2**16, raw_words=False, word_grams=False))
     a = featurizer.bag_ids("보온 텀블러 500ml", [])
     b = featurizer.bag_ids("[무료배송] 보온텀블러 500ML 정품", [])
     assert a == b and len(a) > 10

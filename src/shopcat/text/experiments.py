@@ -17,7 +17,7 @@ import pandas as pd
 
 from shopcat import config
 from shopcat.data.splits import eval_labels, split_catalog
-from shopcat.text.baselines import RuleBaseline, annotator_predictions, make_tfidf_peer, tfidf_text
+from shopcat.text.baselines import FastTextPeer, RuleBaseline, annotator_predictions, make_tfidf_peer, tfidf_text
 from shopcat.text.data import encode_labels, label_list, make_dataset, tokenize_catalog
 from shopcat.text.textcnn import TextClassifier, TextCNNConfig
 from shopcat.text.vocab import Vocab
@@ -79,9 +79,10 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
                 title_len: int = 32, mall_len: int = 8, epochs: int = 5, batch_size: int = 64,
                 lr: float = 1e-3, patience: int = 2, seed: int = 0, progress: bool = False,
                 num_threads: int | None = None, cnn: bool = True, token_ngrams: bool = False, bag: bool = False,
-                subword: dict | None = None, bag_dim: int = 64, embed_dropout: float = 0.0,
+                subword: dict | None = None, bag_dim: int = 64, bag_dropout: float = 0.0,
+                embed_dropout: float = 0.0,
                 monitor: str = "val_loss", schedule: str = "constant", warmup_frac: float = 0.0,
-                label_smoothing: float = 0.0, weight_decay: float = 0.01) -> dict:
+                label_smoothing: float = 0.0, weight_decay: float = 0.01, sparse_lr: float | None = None) -> dict:
     """Train one TextCNN variant and score it. embedding: 'random' | 'w2v-frozen' | 'w2v-tuned'.
 
     Subword options (`shopcat.text.subword`, settings in `subword`, a dict of SubwordConfig fields):
@@ -107,7 +108,8 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
                         fcl_dim=fcl_dim, dropout=dropout, use_mall=use_mall, title_len=title_len,
                         mall_len=mall_len, freeze_embedding=embedding == "w2v-frozen", cnn=cnn,
                         ngram_buckets=buckets if (token_ngrams and cnn) else 0, bag_buckets=buckets if bag else 0,
-                        bag_dim=bag_dim, embed_dropout=embed_dropout)
+                        bag_dim=bag_dim, bag_dropout=bag_dropout,
+                        embed_dropout=embed_dropout)
     config.seed_everything(seed)
     model = TextClassifier(cfg, embedding=matrix)
 
@@ -123,9 +125,10 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
     result = fit(model, train_ds, val_ds, TrainConfig(
         epochs=epochs, lr=lr, batch_size=batch_size, patience=patience, seed=seed, num_threads=num_threads,
         progress=progress, monitor=monitor, schedule=schedule, warmup_frac=warmup_frac,
-        label_smoothing=label_smoothing, weight_decay=weight_decay))
+        label_smoothing=label_smoothing, weight_decay=weight_decay, sparse_lr=sparse_lr))
     train_seconds = time.time() - t_fit
-    pred = [corpus.leaves[i] for i in predict(result.model, test_ds, batch_size=512).argmax(1)]
+    logits = predict(result.model, test_ds, batch_size=512)
+    pred = [corpus.leaves[i] for i in logits.argmax(1)]
     n_params = result.model.n_parameters()
     training = result.summary()
     return {
@@ -150,12 +153,26 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
         "cfg": cfg,
         "featurizer": featurizer,
         "pred": pred,
+        "test_logits": logits,
     }
 
 
-def run_baselines(corpus: Corpus, *, annotator_accuracy: float = 0.75, tfidf_name_only: bool = False) -> dict:
-    """Per-level accuracy of the rule system, the TF-IDF peer (name + mall; name only when asked) and, on
-    data with a human-labelled truth, the simulated annotator."""
+def run_fasttext(corpus: Corpus, *, use_mall: bool = True, seed: int | None = None, **params) -> dict:
+    """The fastText peer on one split: {"levels": per-level test accuracy, "seconds": fit + predict}.
+
+    params are FastTextPeer's (epoch, lr, dim, word_ngrams, minn, maxn, bucket); input text is the TF-IDF
+    peer's (title, plus ' | ' and the mall category as words when use_mall)."""
+    t0 = time.time()
+    peer = FastTextPeer(seed=corpus.seed if seed is None else seed, **params)
+    peer.fit(tfidf_text(corpus.train, use_mall), corpus.train["category"])
+    levels = level_accuracy(corpus.test_truth, peer.predict(tfidf_text(corpus.test, use_mall)))
+    return {"levels": levels, "seconds": time.time() - t0}
+
+
+def run_baselines(corpus: Corpus, *, annotator_accuracy: float = 0.75, tfidf_name_only: bool = False,
+                  fasttext: bool = False, fasttext_params: dict | None = None) -> dict:
+    """Per-level accuracy of the rule system, the TF-IDF peer (name + mall; name only when asked), the
+    fastText peer (when asked) and, on data with a human-labelled truth, the simulated annotator."""
     out, seconds = {}, {}
     t0 = time.time()
     rule = RuleBaseline.from_training(corpus.leaves, corpus.train["category"])
@@ -168,15 +185,31 @@ def run_baselines(corpus: Corpus, *, annotator_accuracy: float = 0.75, tfidf_nam
         peer = make_tfidf_peer(seed=corpus.seed).fit(tfidf_text(corpus.train, use_mall), corpus.train["category"])
         out[name] = level_accuracy(corpus.test_truth, list(peer.predict(tfidf_text(corpus.test, use_mall))))
         seconds[name] = time.time() - t0
+    if fasttext:
+        run = run_fasttext(corpus, **(fasttext_params or {}))
+        out[FASTTEXT], seconds[FASTTEXT] = run["levels"], run["seconds"]
     if "true_category" in corpus.test.columns:
         human = annotator_predictions(corpus.test, accuracy=annotator_accuracy, seed=corpus.seed)
         out["simulated annotator"] = level_accuracy(corpus.test_truth, list(human))
     return {"levels": out, "seconds": seconds}
 
 
+FASTTEXT = "fastText (name + mall)"
+
+
 def free(result: dict) -> dict:
     """A run's figures without the model objects (for tables and the report JSON)."""
-    return {k: v for k, v in result.items() if k not in ("model", "vocab", "cfg", "pred", "featurizer")}
+    return {k: v for k, v in result.items() if k not in ("model", "vocab", "cfg", "pred", "featurizer", "test_logits")}
+
+
+def ensemble_levels(corpus: Corpus, runs: list[dict]) -> dict:
+    """Per-level test accuracy of the runs' averaged softmax probabilities (an ensemble of run_textcnn results)."""
+    def softmax(x):
+        e = np.exp(x - x.max(1, keepdims=True))
+        return e / e.sum(1, keepdims=True)
+
+    probs = np.mean([softmax(run["test_logits"]) for run in runs], axis=0)
+    return level_accuracy(corpus.test_truth, [corpus.leaves[i] for i in probs.argmax(1)])
 
 
 
