@@ -116,6 +116,12 @@ class FusionHead(nn.Module):
         self.hidden = nn.Linear(3 * width + 1, cfg.fcl_dim)
         self.dropout = nn.Dropout(cfg.dropout)
         self.out = nn.Linear(cfg.fcl_dim, cfg.n_classes)
+        self.pool = None
+        if cfg.fusion_input == "logprobs":
+            # log-linear pooling of the branches (a weighted product of experts), with and without an image;
+            # the hidden path starts at zero and learns only what the pooling misses
+            self.pool = nn.Parameter(torch.tensor([[1.0, 1.0, 1.0], [1.0, 1.0, 0.0]]))
+            nn.init.zeros_(self.out.weight)
 
     def forward(self, name: torch.Tensor, mall: torch.Tensor, image: torch.Tensor,
                 has_image: torch.Tensor) -> torch.Tensor:
@@ -123,7 +129,11 @@ class FusionHead(nn.Module):
         if self.training and self.image_dropout > 0:
             has_image = has_image * (torch.rand_like(has_image) >= self.image_dropout)
         x = torch.cat([name, mall, image * has_image, has_image], dim=1)
-        return self.out(self.dropout(F.relu(self.hidden(x))))
+        logits = self.out(self.dropout(F.relu(self.hidden(x))))
+        if self.pool is not None:
+            w = has_image * self.pool[0] + (1 - has_image) * self.pool[1]  # (B, 3)
+            logits = logits + w[:, :1] * name + w[:, 1:2] * mall + w[:, 2:] * image * has_image
+        return logits
 
 
 class FusedClassifier(nn.Module):
