@@ -1,10 +1,12 @@
 """What the three text notebooks run: prepare a tokenised catalog once, then train and score one variant.
 
 `prepare_corpus` tokenises every title and mall category once (the slow step) and `split_corpus` cuts it
-per seed. `run_textcnn` trains one TextCNN variant (vocabulary size, mall encoder on/off, random or
-Word2Vec embedding) with the one training loop and scores it per tree level on the human-labelled test
-labels; `run_baselines` scores the rule system, the TF-IDF peer and the simulated annotator on the same
-test rows. Notebooks loop over seeds and variants and only plot and judge.
+per seed. `run_textcnn` trains one text model variant (vocabulary size, mall encoder on/off, random or
+Word2Vec embedding, hashed character n-grams: token n-grams, a fastText-style bag branch, or the bag
+alone) with the one training loop and scores it per tree level on the human-labelled test labels;
+`run_baselines` scores the rule system, the TF-IDF peer, the fastText peer (`run_fasttext`) and the
+simulated annotator on the same test rows; `ensemble_levels` scores averaged probabilities of several
+runs. Notebooks loop over seeds and variants and only plot and judge.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ import pandas as pd
 
 from shopcat import config
 from shopcat.data.splits import eval_labels, split_catalog
-from shopcat.text.baselines import FastTextPeer, RuleBaseline, annotator_predictions, make_tfidf_peer, tfidf_text
+from shopcat.text.baselines import (
+    FastTextPeer,
+    RuleBaseline,
+    annotator_predictions,
+    make_tfidf_peer,
+    tfidf_text,
+)
 from shopcat.text.data import encode_labels, label_list, make_dataset, tokenize_catalog
 from shopcat.text.textcnn import TextClassifier, TextCNNConfig
 from shopcat.text.vocab import Vocab
