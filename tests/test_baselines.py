@@ -1,3 +1,5 @@
+import numpy as np
+
 from _text_catalog import LEAVES, tiny_catalog
 from shopcat.text.baselines import RuleBaseline, make_tfidf_peer, tfidf_text
 
@@ -15,3 +17,19 @@ def test_tfidf_peer_beats_chance_on_small_catalog():
     peer = make_tfidf_peer().fit(tfidf_text(train, use_mall=False), train["category"])
     accuracy = (peer.predict(tfidf_text(test, use_mall=False)) == test["true_category"]).mean()
     assert accuracy > 3 * (1 / len(LEAVES))
+
+
+def test_fasttext_peer_learns_and_repeats_itself():
+    from shopcat.text.baselines import FastTextPeer
+
+    train, test = tiny_catalog(300, seed=0, noise=0.2), tiny_catalog(120, seed=1, noise=0.0)
+    texts = tfidf_text(test, use_mall=False)
+
+    def run():
+        return FastTextPeer(epoch=30, seed=0).fit(tfidf_text(train, use_mall=False), train["category"]).predict(texts)
+
+    pred = run()
+    assert set(pred) <= set(train["category"])
+    accuracy = (np.array(pred) == test["true_category"].to_numpy()).mean()
+    assert accuracy > 3 * (1 / len(LEAVES))
+    assert pred == run()  # one thread and a seed: the same answers every run

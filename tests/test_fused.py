@@ -174,3 +174,67 @@ def test_pipeline_serves_the_fused_model_from_a_jpeg_message(trained):
     assert plain["has_image"] == 0
     probs = predictor.forward(predictor.collate([features, plain]))
     assert probs.shape == (2, len(predictor.labels)) and not torch.allclose(probs[0], probs[1])
+
+
+def head_inputs_and_provenance(monkeypatch, fusion_fit):
+    """Train a tiny fused model; return what the fusion head trained on, and for each training row which
+    branches produced that input and whether they had trained on the row (rows are told apart by image)."""
+    from shopcat.models import train as ft
+    from shopcat.models.fused import FusionHead
+    from shopcat.text.vocab import Vocab
+
+    df = simulate_catalog(600, seed=3).reset_index(drop=True)
+    df, tokens = ex.prepare_corpus(df, Tokenizer(kind="whitespace"))
+    corpus = ex.split_corpus(df, tokens, seed=0)
+    images, has_image = catalog_images(df, 16, seed=0, cache=False)
+    vocab = Vocab.build(corpus.tokens["train"]["title"] + corpus.tokens["train"]["mall"])
+    cfg = FusedConfig(vocab_size=len(vocab), n_classes=len(corpus.leaves), image_size=16,
+                      **{**TINY, "image_channels": (8, 16)}, fusion_input="logprobs")
+    arrays = ft.split_arrays(corpus, df, images, has_image, vocab, cfg)
+    key = lambda image: image.tobytes()  # noqa: E731  (each product's rendered image is its own)
+    trained_on, produced, head_train = {}, [], {}
+    real_train_branches, real_features, real_fit = ft.train_branches, ft.branch_features, ft.fit
+
+    def spy_train_branches(model, train, *args, **kwargs):
+        trained_on[id(model)] = {key(im) for im in train["image"]}
+        return real_train_branches(model, train, *args, **kwargs)
+
+    def spy_features(model, split_arrays, *args, **kwargs):
+        out = real_features(model, split_arrays, *args, **kwargs)
+        produced.append((id(model), [key(im) for im in split_arrays["image"]], out))
+        return out
+
+    def spy_fit(module, train_ds, val_ds, train_cfg, **kwargs):
+        if isinstance(module, FusionHead):
+            head_train.update({k: v.clone() for k, v in train_ds.tensors.items()})
+        return real_fit(module, train_ds, val_ds, train_cfg, **kwargs)
+
+    monkeypatch.setattr(ft, "train_branches", spy_train_branches)
+    monkeypatch.setattr(ft, "branch_features", spy_features)
+    monkeypatch.setattr(ft, "fit", spy_fit)
+    ft.train_fused(corpus, arrays, cfg, epochs=1, image_epochs=1, fusion_epochs=1, batch_size=64, seed=0,
+                   num_threads=1, fusion_fit=fusion_fit, oof_folds=2)
+    saw_own_row = []
+    for i, image in enumerate(arrays["train"]["image"]):
+        sources = [model_id for model_id, keys, out in produced if key(image) in keys
+                   and torch.equal(out["name"][keys.index(key(image))], head_train["name"][i])]
+        assert sources, f"training row {i}: the head's input came from no branch output"
+        saw_own_row.append(all(key(image) in trained_on[m] for m in sources))
+    return np.array(saw_own_row)
+
+
+def test_fusion_head_never_sees_its_branches_in_sample_outputs(monkeypatch):
+    assert not head_inputs_and_provenance(monkeypatch, "oof").any()
+
+
+def test_in_sample_fusion_is_caught_by_the_same_check(monkeypatch):
+    """The deck's recipe feeds the head in-sample outputs: the check above must see it (so it can fail)."""
+    assert head_inputs_and_provenance(monkeypatch, "in-sample").all()
+
+
+def test_out_of_fold_fusion_needs_log_probabilities():
+    cfg = FusedConfig(vocab_size=10, n_classes=3, **TINY)
+    with pytest.raises(ValueError, match="logprobs"):
+        from shopcat.models.train import train_fused
+
+        train_fused(None, {}, cfg, fusion_fit="oof")

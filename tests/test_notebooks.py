@@ -29,7 +29,11 @@ FUSED = "fused (name + mall + image)"
 EXPECTED = {
     "00_catalog_overview": {"rows": {}, "parts": 2},
     "01_baseline_vs_human": {"rows": {("per_system", "system"): {CMP, NAME, PEER, "rule (mall category similarity)",
-                                                                "simulated annotator"}}, "parts": 3},
+                                                                "simulated annotator", "fastText (name + mall)",
+                                                                "n-gram bag (fastText-style, ours)",
+                                                                "TextCNN + n-gram bag",
+                                                                "average of the three neural models"},
+                                      ("training", "system"): {CMP, NAME, "TextCNN + n-gram bag"}}, "parts": 5},
     "02_vocab_size": {"rows": {("per_k", "system"): {"1K", "all"}}, "parts": 2},
     "03_word2vec": {"rows": {("per_variant", "system"): {"random init", "Word2Vec frozen", "Word2Vec fine-tuned",
                                                          "Word2Vec fine-tuned, more unlabelled titles"}}, "parts": 3},

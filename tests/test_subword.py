@@ -50,7 +50,7 @@ def test_hash_is_crc32_into_buckets_and_zero_is_padding():
 
 
 def test_title_grams_ignore_spacing_and_promo_words():
-    featurizer = SubwordFeaturizer(SubwordConfig(buckets=2**16, word_ngrams=1))
+    featurizer = SubwordFeaturizer(SubwordConfig(buckets=2**16, raw_words=False, word_grams=False))
     a = featurizer.bag_ids("보온 텀블러 500ml", [])
     b = featurizer.bag_ids("[무료배송] 보온텀블러 500ML 정품", [])
     assert a == b and len(a) > 10
@@ -113,3 +113,24 @@ def test_bag_only_model_learns_and_saving_needs_the_featurizer(tmp_path):
     arrays = encode_inputs({"title": [["mp3"]], "mall": [[]]}, Vocab([]), cfg, featurizer,
                            {"title": ["mp3"], "mall": [""]})
     assert set(arrays) == {"bag"} and arrays["bag"].shape == (1, featurizer.cfg.bag_len)
+
+
+def test_run_textcnn_with_a_bag_reports_training_and_serves_its_own_predictions(tmp_path):
+    """End to end: run_textcnn's test predictions are what the saved, reloaded model answers from raw text."""
+    from shopcat.text import experiments as ex
+
+    tokenizer = Tokenizer(kind="whitespace")
+    df, tokens = ex.prepare_corpus(tiny_catalog(400, seed=2), tokenizer)
+    corpus = ex.split_corpus(df, tokens, seed=0)
+    run = ex.run_textcnn(corpus, bag=True, token_ngrams=True, subword={"buckets": 2**12, "bag_len": 64},
+                         embed_dim=8, n_maps=8, fcl_dim=16, title_len=10, mall_len=5, epochs=6, patience=3,
+                         lr=5e-3, num_threads=1)
+    training = run["training"]
+    assert training["monitor"] == "val_acc" and 1 <= run["best_epoch"] <= run["epochs_run"] <= 6
+    assert len(training["curves"]["val_acc"]) == run["epochs_run"] and run["seconds_per_epoch"] > 0
+    assert run["levels"]["L1"] > 0.5
+    folder = save_text_model(tmp_path / "m", run["model"], run["vocab"], corpus.leaves, run["cfg"], tokenizer,
+                             run["featurizer"])
+    predictor = TextPredictor.load(folder)
+    served = predictor.predict(corpus.test["title"].tolist(), corpus.test["mall_category"].tolist(), k=1)
+    assert [top[0][0] for top in served] == run["pred"]

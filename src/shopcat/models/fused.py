@@ -7,6 +7,11 @@ a branch's logits only say which leaf it prefers, its features also carry what i
 family, a price band), so the head can learn that the image settles the top level while the name settles
 the leaf; and 3 x 128 features are a much smaller input than 3 x ~500 logits.
 
+With `fusion_input="logprobs"` the head reads each branch's log-probabilities over the leaves instead. That is
+what out-of-fold stacking needs (`train_fused(fusion_fit="oof")`): branches trained on different folds share
+no feature coordinates, but their leaf probabilities mean the same thing, so the head can learn from
+outputs on rows the producing branch never trained on, the way it will meet them on new products.
+
 Serving messages may lack an image, so the image features are multiplied by a `has_image` flag (0/1) that
 is also an input, and fusion training drops the image of a random `image_dropout` share of products.
 
@@ -42,6 +47,7 @@ class FusedConfig:
     fcl_dim: int = 256  # the fusion head's hidden width (tuned with Optuna in a later chapter)
     dropout: float = 0.3
     image_dropout: float = 0.3  # share of products whose image the fusion head does not see while training
+    fusion_input: str = "features"  # or "logprobs": each branch's log-probabilities (for out-of-fold stacking)
 
 
 class TextBranch(nn.Module):
@@ -106,9 +112,16 @@ class FusionHead(nn.Module):
     def __init__(self, cfg: FusedConfig):
         super().__init__()
         self.image_dropout = cfg.image_dropout
-        self.hidden = nn.Linear(3 * cfg.branch_dim + 1, cfg.fcl_dim)
+        width = cfg.branch_dim if cfg.fusion_input == "features" else cfg.n_classes
+        self.hidden = nn.Linear(3 * width + 1, cfg.fcl_dim)
         self.dropout = nn.Dropout(cfg.dropout)
         self.out = nn.Linear(cfg.fcl_dim, cfg.n_classes)
+        self.pool = None
+        if cfg.fusion_input == "logprobs":
+            # log-linear pooling of the branches (a weighted product of experts), with and without an image;
+            # the hidden path starts at zero and learns only what the pooling misses
+            self.pool = nn.Parameter(torch.tensor([[1.0, 1.0, 1.0], [1.0, 1.0, 0.0]]))
+            nn.init.zeros_(self.out.weight)
 
     def forward(self, name: torch.Tensor, mall: torch.Tensor, image: torch.Tensor,
                 has_image: torch.Tensor) -> torch.Tensor:
@@ -116,7 +129,11 @@ class FusionHead(nn.Module):
         if self.training and self.image_dropout > 0:
             has_image = has_image * (torch.rand_like(has_image) >= self.image_dropout)
         x = torch.cat([name, mall, image * has_image, has_image], dim=1)
-        return self.out(self.dropout(F.relu(self.hidden(x))))
+        logits = self.out(self.dropout(F.relu(self.hidden(x))))
+        if self.pool is not None:
+            w = has_image * self.pool[0] + (1 - has_image) * self.pool[1]  # (B, 3)
+            logits = logits + w[:, :1] * name + w[:, 1:2] * mall + w[:, 2:] * image * has_image
+        return logits
 
 
 class FusedClassifier(nn.Module):
@@ -131,8 +148,13 @@ class FusedClassifier(nn.Module):
         self.head = FusionHead(cfg)
 
     def branch_features(self, title, mall, image, has_image) -> dict[str, torch.Tensor]:
-        return {"name": self.name.features(title), "mall": self.mall.features(mall),
-                "image": self.image.features(image), "has_image": has_image}
+        """The fusion head's inputs: each branch's features, or its log-probabilities (cfg.fusion_input)."""
+        out = {"name": self.name.features(title), "mall": self.mall.features(mall),
+               "image": self.image.features(image)}
+        if self.cfg.fusion_input == "logprobs":
+            heads = {"name": self.name.head, "mall": self.mall.head, "image": self.image.head}
+            out = {k: F.log_softmax(heads[k](v), dim=1) for k, v in out.items()}
+        return {**out, "has_image": has_image}
 
     def forward(self, title: torch.Tensor, mall: torch.Tensor, image: torch.Tensor,
                 has_image: torch.Tensor) -> torch.Tensor:

@@ -2,7 +2,14 @@
 
 Stage 1: the name, mall-category and image branches each train alone with their own head, through the one
 training loop (`shopcat.train.loop.fit`). Stage 2: the branches are frozen, their features computed once per
-split, and only the fusion head trains on them (seconds). `run_fused` returns the accuracy of each branch
+split, and only the fusion head trains on them (seconds).
+
+`fusion_fit="in-sample"` (the deck's recipe) trains the head on the branches' outputs for their own training
+rows, which are more confident and more often right than the outputs the head will see on new products, so
+the head learns to trust its branches too much. `fusion_fit="oof"` trains `oof_folds` extra copies of the
+branches, each on the training rows outside one fold, and gives the head every training row's outputs from
+the copy that never saw it (stacking); validation and test rows get the full branches' outputs. Out-of-fold
+outputs need the head to read log-probabilities (`fusion_input="logprobs"`), set automatically. `run_fused` returns the accuracy of each branch
 alone, of the fused model with and without images, and the trained model for saving.
 
 Images: simulated catalogs carry no image files, so every product's picture is rendered from its TRUE leaf
@@ -82,30 +89,72 @@ def branch_features(model: FusedClassifier, arrays: dict, batch_size: int = 512)
     return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
 
 
+def _rows(arrays: dict, rows: np.ndarray) -> dict:
+    return {k: v[rows] for k, v in arrays.items()}
+
+
+def train_branches(model: FusedClassifier, train: dict, y_train: np.ndarray, val: dict, y_val: np.ndarray,
+                   train_cfg, epochs: int, image_epochs: int) -> dict:
+    """Stage 1: each branch alone on `train`, early-stopped on `val`; returns each branch's seconds and epochs."""
+    log = {}
+    stage1 = (("name", model.name, ("title",), epochs), ("mall", model.mall, ("mall",), epochs),
+              ("image", model.image, ("image",), image_epochs))
+    for name, branch, keys, n_epochs in stage1:
+        t0 = time.time()
+        result = fit(branch, _dataset(train, keys, y_train), _dataset(val, keys, y_val), train_cfg(n_epochs))
+        log[name] = {"seconds": time.time() - t0, "epochs": len(result.history), "best_epoch": result.best_epoch}
+    return log
+
+
+def oof_branch_outputs(corpus: Corpus, arrays: dict, cfg: FusedConfig, folds: int, seed: int, train_cfg,
+                       epochs: int, image_epochs: int) -> tuple[dict[str, torch.Tensor], np.ndarray]:
+    """Every training row's branch outputs from branches trained without that row's fold, and the fold ids."""
+    n = len(corpus.y_train)
+    fold = np.random.default_rng(seed).permutation(n) % folds
+    out = None
+    for k in range(folds):
+        inside, held = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        config.seed_everything(seed + 1 + k)
+        copy = FusedClassifier(cfg)
+        train_branches(copy, _rows(arrays["train"], inside), corpus.y_train[inside], arrays["val"], corpus.y_val,
+                       train_cfg, epochs, image_epochs)
+        part = branch_features(copy, _rows(arrays["train"], held))
+        if out is None:
+            out = {key: torch.zeros((n, *v.shape[1:]), dtype=v.dtype) for key, v in part.items()}
+        for key, v in part.items():
+            out[key][held] = v
+    return out, fold
+
+
 def train_fused(corpus: Corpus, arrays: dict, cfg: FusedConfig, *, epochs: int = 6, image_epochs: int = 8,
                 fusion_epochs: int = 10, batch_size: int = 128, lr: float = 2e-3, patience: int = 2,
-                seed: int = 0, num_threads: int | None = None) -> tuple[FusedClassifier, dict]:
-    """Stage 1 then stage 2; returns the model and each stage's seconds and epochs."""
+                seed: int = 0, num_threads: int | None = None, fusion_fit: str = "in-sample",
+                oof_folds: int = 3) -> tuple[FusedClassifier, dict]:
+    """Stage 1 then stage 2; returns the model and each stage's seconds and epochs.
+
+    fusion_fit: "in-sample" (head on the full branches' outputs for their own training rows) or "oof"
+    (head on out-of-fold outputs; needs cfg.fusion_input == "logprobs")."""
+    if fusion_fit not in ("in-sample", "oof"):
+        raise ValueError(f"fusion_fit must be 'in-sample' or 'oof', not {fusion_fit!r}")
+    if fusion_fit == "oof" and cfg.fusion_input != "logprobs":
+        raise ValueError("out-of-fold fusion needs fusion_input='logprobs' (fold copies share no feature space)")
     config.seed_everything(seed)
     model = FusedClassifier(cfg)
     y_train, y_val = corpus.y_train, corpus.y_val
-    log = {}
 
     def train_cfg(n_epochs):
         return TrainConfig(epochs=n_epochs, lr=lr, batch_size=batch_size, patience=patience, seed=seed,
                            num_threads=num_threads, progress=False, device="cpu")
 
-    stage1 = (("name", model.name, ("title",), epochs), ("mall", model.mall, ("mall",), epochs),
-              ("image", model.image, ("image",), image_epochs))
-    for name, branch, keys, n_epochs in stage1:
-        t0 = time.time()
-        result = fit(branch, _dataset(arrays["train"], keys, y_train), _dataset(arrays["val"], keys, y_val),
-                     train_cfg(n_epochs))
-        log[name] = {"seconds": time.time() - t0, "epochs": len(result.history), "best_epoch": result.best_epoch}
-
+    log = train_branches(model, arrays["train"], y_train, arrays["val"], y_val, train_cfg, epochs, image_epochs)
     t0 = time.time()
     model.freeze_branches()
     features = {split: branch_features(model, arrays[split]) for split in ("train", "val")}
+    if fusion_fit == "oof":
+        features["train"], _ = oof_branch_outputs(corpus, arrays, cfg, oof_folds, seed, train_cfg, epochs,
+                                                  image_epochs)
+        log["oof"] = {"seconds": time.time() - t0, "folds": oof_folds}
+    t0 = time.time()
     result = fit(model.head, _dataset(features["train"], tuple(features["train"]), y_train),
                  _dataset(features["val"], tuple(features["val"]), y_val), train_cfg(fusion_epochs))
     log["fusion"] = {"seconds": time.time() - t0, "epochs": len(result.history), "best_epoch": result.best_epoch}
@@ -137,6 +186,8 @@ def run_fused(corpus: Corpus, df: pd.DataFrame, images: np.ndarray, has_image: n
     t0 = time.time()
     vocab = Vocab.build(corpus.tokens["train"]["title"] + corpus.tokens["train"]["mall"], max_size=vocab_size)
     fields = set(FusedConfig.__dataclass_fields__)
+    if kwargs.get("fusion_fit") == "oof":
+        kwargs.setdefault("fusion_input", "logprobs")
     cfg = FusedConfig(vocab_size=len(vocab), n_classes=len(corpus.leaves), image_size=images.shape[1],
                       **{k: v for k, v in kwargs.items() if k in fields})
     arrays = split_arrays(corpus, df, images, has_image, vocab, cfg)

@@ -6,9 +6,12 @@ Two kinds of feature, both hashed into a fixed table of `buckets` rows (id 0 pad
   '블러', '러>', '<텀블', ...). Added to the token's own embedding, they give a rare or unseen word
   ('보온보냉텀블러500', a new model code) a vector from the pieces it shares with known words.
 - `bag`: one bag of hashed features per product for a linear (fastText-style) branch: the title's tokens and
-  token bigrams, its character n-grams over the title with every space removed (so '보온 텀블러' and
-  '보온텀블러' give the same grams, which Kiwi's per-chunk analysis never can), and the mall category's
-  tokens and character n-grams. Each kind has its own prefix, so a title gram and a mall gram differ.
+  token bigrams, its whitespace words and word bigrams, each word's character n-grams (with markers, as
+  the TF-IDF peer's char_wb), optionally character n-grams over the title with every space removed (so
+  '보온 텀블러' and '보온텀블러' give the same grams, which Kiwi's per-chunk analysis never can), and the
+  mall category's tokens and word n-grams. Each kind has its own prefix, so a title gram and a mall gram
+  differ. (On the simulator a LinearSVC on these bags scores like the TF-IDF peer; the space-free grams
+  cost it half a point there, so they are a setting, `title_maxn=0` turning them off.)
 
 Hashing is crc32 of the UTF-8 text, the same in every process and Python version (Python's own `hash` is
 salted per process). Everything the featurizer needs is in `SubwordConfig`, saved with the model.
@@ -22,7 +25,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from shopcat.text.tokenizer import compact_title
+from shopcat.text.tokenizer import _raw_text, clean_title, compact_title
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,13 @@ class SubwordConfig:
     minn: int = 2  # n-gram lengths inside one token (with its boundary markers)
     maxn: int = 4
     grams_per_token: int = 12  # n-grams kept per token (the CNN input is (T, grams_per_token) ids)
-    title_minn: int = 1  # n-gram lengths over the space-free title and mall category (bag only)
+    title_minn: int = 1  # n-gram lengths over the space-free title (bag only; title_maxn=0: none)
     title_maxn: int = 4
-    word_ngrams: int = 2  # token n-grams in the bag: 1 unigrams, 2 also bigrams
-    bag_len: int = 256  # hashed features kept per product (tokens first, character grams last)
+    word_ngrams: int = 2  # token and word n-grams in the bag: 1 unigrams, 2 also bigrams
+    kiwi_tokens: bool = True  # the tokenizer's tokens (and their n-grams) in the bag
+    raw_words: bool = True  # the cleaned title's whitespace words (and their n-grams) in the bag
+    word_grams: bool = True  # each whitespace word's character n-grams (minn..maxn, with markers) in the bag
+    bag_len: int = 320  # hashed features kept per product (words first, character grams last)
     drop_promo: bool = True  # cut the tokenizer's promo phrases before the title's character grams
 
 
@@ -91,16 +97,31 @@ class SubwordFeaturizer:
                 out[row, t, :len(ids)] = ids
         return out
 
+    def _word_ngrams(self, words: list[str]) -> list[str]:
+        n_max = self.cfg.word_ngrams
+        return [" ".join(words[i:i + n]) for n in range(2, n_max + 1) for i in range(len(words) - n + 1)]
+
+    def _within_words(self, words: list[str]) -> list[str]:
+        c = self.cfg
+        return [g for w in words for g in char_ngrams(f"<{w}>", c.minn, c.maxn)]
+
     def bag_ids(self, title: str, title_tokens: Sequence[str], mall: str = "",
                 mall_tokens: Sequence[str] = ()) -> list[int]:
-        """One product's hashed features: tokens, token n-grams, mall tokens, then character n-grams."""
+        """One product's hashed features: words and tokens with their n-grams, mall words, character n-grams."""
         c = self.cfg
-        words = list(title_tokens)
-        grams = [" ".join(words[i:i + n]) for n in range(2, c.word_ngrams + 1) for i in range(len(words) - n + 1)]
-        ids = self._hash_all("t:", words) + self._hash_all("b:", grams) + self._hash_all("m:", list(mall_tokens))
-        ids += self._hash_all("c:", char_ngrams(compact_title(title, c.drop_promo), c.title_minn, c.title_maxn))
-        if mall:
-            ids += self._hash_all("mc:", char_ngrams(compact_title(mall, False), c.title_minn, c.title_maxn))
+        ids = []
+        if c.kiwi_tokens:
+            tokens = list(title_tokens)
+            ids += self._hash_all("t:", tokens) + self._hash_all("b:", self._word_ngrams(tokens))
+        words = clean_title(_raw_text(title)).split()
+        if c.raw_words:
+            ids += self._hash_all("r:", words) + self._hash_all("rb:", self._word_ngrams(words))
+        mall_words = clean_title(mall).split() if mall else []
+        ids += self._hash_all("m:", list(mall_tokens)) + self._hash_all("mr:", mall_words)
+        if c.word_grams:
+            ids += self._hash_all("mw:", self._within_words(mall_words)) + self._hash_all("w:", self._within_words(words))
+        if c.title_maxn:
+            ids += self._hash_all("c:", char_ngrams(compact_title(title, c.drop_promo), c.title_minn, c.title_maxn))
         return ids[:c.bag_len]
 
     def bags(self, titles: Sequence[str], title_tokens: Sequence[Sequence[str]], malls: Sequence[str] | None = None,

@@ -42,6 +42,7 @@ class TextCNNConfig:
     ngram_buckets: int = 0  # rows of the token n-gram table added to token embeddings (0: off)
     bag_buckets: int = 0  # rows of the bag branch's table (0: no bag branch)
     bag_dim: int = 64
+    bag_dropout: float = 0.0  # share of a product's hashed features dropped at random while training
     embed_dropout: float = 0.0  # dropout on the token embeddings (before the convolutions)
 
 
@@ -125,6 +126,8 @@ class TextClassifier(nn.Module):
                 code = torch.cat([code, self.mall(mall, mall_grams)], dim=1)
             logits = self.head(self.dropout(F.relu(self.hidden(code))))
         if self.bag is not None:
+            if self.training and self.cfg.bag_dropout > 0:  # a product seen with a random part of its features
+                bag = bag.masked_fill(torch.rand(bag.shape, device=bag.device) < self.cfg.bag_dropout, 0)
             logits = logits + self.bag_head(self.bag(bag))
         return logits
 

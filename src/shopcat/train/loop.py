@@ -50,6 +50,7 @@ class TrainConfig:
     schedule: str = "constant"  # or "cosine": linear warm-up over `warmup_steps`, then cosine decay to zero
     warmup_steps: int = 0
     warmup_frac: float = 0.0  # warm-up as a share of all steps (the larger of the two counts wins)
+    sparse_lr: float | None = None  # learning rate of sparse tables (None: lr); hashed n-gram bags want more
 
 
 @dataclass
@@ -205,7 +206,7 @@ def fit(
     sparse_params = [p for p in model.parameters() if p.requires_grad and id(p) in sparse_ids]
     optimizers = [torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)] if params else []
     if sparse_params:
-        optimizers.append(torch.optim.SparseAdam(sparse_params, lr=cfg.lr))
+        optimizers.append(torch.optim.SparseAdam(sparse_params, lr=cfg.sparse_lr or cfg.lr))
     train_loader = _loader(
         train_ds, cfg.batch_size, shuffle=True, sampler=sampler, seed=cfg.seed, num_workers=cfg.num_workers
     )
