@@ -9,7 +9,6 @@ guessed from the columns: a real catalog may well carry a `true_category` column
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pandas as pd
 
