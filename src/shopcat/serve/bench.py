@@ -219,7 +219,9 @@ def resolve_model(path: str | None, workdir: str, seed: int = 0) -> tuple[str, s
         return str(make_stand_in(Path(workdir) / "stand-in")), "stand-in model (untrained hashed TextCNN)"
     if path:
         return path, f"model {path}"
-    if (DEFAULT_MODEL / "config.json").exists():
+    from shopcat.models.saved import has_model
+
+    if has_model(DEFAULT_MODEL):
         return str(DEFAULT_MODEL), f"text model {DEFAULT_MODEL} (notebook 01)"
     from shopcat.serve.quick_model import train_quick_text_model
 
