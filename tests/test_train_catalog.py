@@ -26,7 +26,7 @@ def test_train_writes_a_model_card_and_predict_serves_it(tmp_path, capsys, monke
     card = meta["card"]
     assert meta["kind"] == "text" and card["data"]["kind"] == "real" and card["data"]["rows"] == 600
     assert set(card["metrics"]) == {"validation", "test"} and 0 <= card["metrics"]["test"]["leaf"] <= 1
-    assert card["training"]["epochs_run"] <= 3
+    assert card["training"]["epochs_run"] <= 3 and card["trained_at"] and card["train_seconds"] > 0
     text = (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "Test accuracy per level" in text and "600 accepted" in text
     products = tmp_path / "new.csv"

@@ -114,8 +114,8 @@ def model_card_markdown(meta: dict) -> str:
         lines.append("")
     if card.get("training"):
         t = card["training"]
-        lines += [f"Training: {t.get('epochs_run')} epochs run, best epoch {t.get('best_epoch')}, "
-                  f"{t.get('seconds_per_epoch', 0):.1f} s per epoch.", ""]
+        lines += [f"Training: {t.get('epochs_run')} epochs run, best epoch {t.get('best_epoch')} (kept), "
+                  f"{t.get('seconds_per_epoch', 0):.1f} s per epoch; {card.get('train_seconds', '?')} s in all.", ""]
     lines += ["Labels are learned from the catalog's `category` column and scored against it (and against",
               "`true_category` where the file has one): noisy labels in, noisy scores out.", "",
               f"Use: `shopcat predict --model {card.get('folder', '<folder>')} --input products.csv --out predictions.csv`"]

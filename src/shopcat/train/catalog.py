@@ -13,6 +13,7 @@ per-level accuracy on validation and test, and goes into the model folder beside
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from datetime import datetime, timezone
@@ -64,11 +65,12 @@ def _levels_of(truth: list[str], logits, leaves: list[str]) -> dict:
 
 def train_on_catalog(data, out, *, images: bool = False, seed: int = 0, epochs: int = 30,
                      encoding: str | None = None, data_kind: str = "real", val_frac: float = 0.1,
-                     test_frac: float = 0.1, progress: bool = True, recipe: dict | None = None) -> Path:
+                     test_frac: float = 0.1, progress: bool = True, threads: int | None = None,
+                     recipe: dict | None = None) -> Path:
     """Train on the catalog file `data`, write the model and its card to `out`; returns the folder."""
     from shopcat.data.sources import load_catalog
     from shopcat.data.splits import eval_labels
-    from shopcat.models.saved import model_card_markdown, read_meta
+    from shopcat.models.saved import META, model_card_markdown, read_meta
     from shopcat.text import experiments as ex
 
     started = time.time()
@@ -78,11 +80,10 @@ def train_on_catalog(data, out, *, images: bool = False, seed: int = 0, epochs: 
     df, tokens = ex.prepare_corpus(df, tok)
     corpus = ex.split_corpus(df, tokens, seed=seed, val_frac=val_frac, test_frac=test_frac)
     val_truth = [str(x) for x in eval_labels(corpus.val)]
-    out = config.caller_path(out)
-    card = {"name": out.name, "data": data_info, "folder": str(out), "seed": seed,
+    folder_text, out = str(out), config.caller_path(out)
+    card = {"name": out.name, "data": data_info, "folder": folder_text, "seed": seed,
             "split": f"stratified random: {len(corpus.train)} train / {len(corpus.val)} validation / "
-                     f"{len(corpus.test)} test rows (seed {seed})",
-            "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                     f"{len(corpus.test)} test rows (seed {seed})"}
     if images:
         from shopcat.models import train as ft
         from shopcat.models.predictor import save_fused_model
@@ -90,7 +91,7 @@ def train_on_catalog(data, out, *, images: bool = False, seed: int = 0, epochs: 
         pixels, has_image = file_images(df)
         if not has_image.any():
             raise TrainError("--images was given but no row's `image` is a readable local file")
-        run = ft.run_fused(corpus, df, pixels, has_image, seed=seed, num_threads=None,
+        run = ft.run_fused(corpus, df, pixels, has_image, seed=seed, num_threads=threads,
                            **{**FUSED_RECIPE, **(recipe or {})})
         test = run["levels"]["fused (name + mall + image)"]
         card.update(architecture="fused name + mall + image (notebook 06)", images_found=int(has_image.sum()),
@@ -99,7 +100,7 @@ def train_on_catalog(data, out, *, images: bool = False, seed: int = 0, epochs: 
     else:
         from shopcat.text.predictor import save_text_model
 
-        run = ex.run_textcnn(corpus, seed=seed, epochs=epochs, progress=progress, logits=True,
+        run = ex.run_textcnn(corpus, seed=seed, epochs=epochs, progress=progress, logits=True, num_threads=threads,
                              **{**TEXT_RECIPE, **(recipe or {})})
         card.update(architecture="TextCNN + n-gram bag (notebook 01's served model)",
                     metrics={"validation": _levels_of(val_truth, run["val_logits"], corpus.leaves),
@@ -108,9 +109,10 @@ def train_on_catalog(data, out, *, images: bool = False, seed: int = 0, epochs: 
                                                   "products_per_s")})
         save_text_model(out, run["model"], run["vocab"], corpus.leaves, run["cfg"], tok, run["featurizer"], card=card)
     card["train_seconds"] = round(time.time() - started, 1)
-    meta = read_meta(out)
-    (out / "MODEL_CARD.md").write_text(model_card_markdown({**meta, "card": {**meta["card"], **card}}),
-                                       encoding="utf-8")
+    card["trained_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    meta = {**read_meta(out), "card": card}  # the card's last figures (time, date) into model.json too
+    (out / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out / "MODEL_CARD.md").write_text(model_card_markdown(meta), encoding="utf-8")
     return out
 
 
@@ -123,12 +125,13 @@ def cli_train(argv: list[str]) -> int:
     parser.add_argument("--epochs", type=int, default=30, help="a ceiling: training stops early on validation")
     parser.add_argument("--encoding", help="the CSV's encoding (detected when not given)")
     parser.add_argument("--data-kind", default="real", choices=("real", "simulated"))
+    parser.add_argument("--threads", type=int, help="torch threads (default: every core; 1 when the cores are shared)")
     args = parser.parse_args(argv)
     from shopcat.data.schema import CatalogError
 
     try:
         folder = train_on_catalog(args.data, args.out, images=args.images, seed=args.seed, epochs=args.epochs,
-                                  encoding=args.encoding, data_kind=args.data_kind)
+                                  encoding=args.encoding, data_kind=args.data_kind, threads=args.threads)
     except (CatalogError, TrainError, FileNotFoundError) as error:
         print(f"shopcat train: {error}", file=sys.stderr)
         return 1
