@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from shopcat.models.fused import FusedClassifier, FusedConfig
-from shopcat.models.predictor import MARKER, FusedPredictor, fused_forward_throughput, save_fused_model
+from shopcat.models.predictor import FusedPredictor, fused_forward_throughput, save_fused_model
+from shopcat.models.saved import read_meta
 from shopcat.models.train import catalog_images, run_fused
 from shopcat.sim import simulate_catalog
 from shopcat.text import experiments as ex
@@ -89,7 +90,7 @@ def test_training_beats_chance(trained):
 
 def test_save_load_round_trip_gives_identical_probabilities(trained):
     folder = trained["folder"]
-    assert (folder / MARKER).is_file()
+    assert read_meta(folder)["kind"] == "fused"
     loaded = FusedPredictor.load(folder)
     in_memory = FusedPredictor(copy.deepcopy(trained["run"]["model"]), trained["run"]["vocab"],
                                Tokenizer(kind="whitespace"), trained["corpus"].leaves, "same")

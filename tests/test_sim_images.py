@@ -172,3 +172,11 @@ def test_photo_source_covers_a_coarser_leaf_from_its_finer_photo_classes():
     image = render_image("p1", "식품>과일>사과", 64, source=source)
     assert image.shape == (64, 64, 3)
     assert (image == render_image("p1", "식품>과일>사과", 64, source=source)).all()
+
+
+def test_image_benchmark_records_its_spread():
+    from shopcat.sim.images import bench_images
+
+    figures = bench_images(size=32, n=40, write=False)
+    assert figures["chunk_images_per_s_q25"] <= figures["chunk_images_per_s_median"] <= figures["chunk_images_per_s_q75"]
+    assert figures["images_per_s"] > 0 and figures["n"] == 40

@@ -1,6 +1,6 @@
 """The fused multi-task model (name + mall category + image), its two-stage training and its saved form.
 
-fused.py: the model; train.py: stage 1 (branches alone) and stage 2 (fusion head); predictor.py: the saved
-folder (marker file fused.json) and `FusedPredictor`, which serving loads; tradeoff.py: image-branch
-accuracy against forward speed, for notebook 06's table.
+fused.py: the model; train.py: stage 1 (branches alone) and stage 2 (fusion head); predictor.py:
+`FusedPredictor`, which serving loads; saved.py: the one saved-model format of text and fused models and
+`load_model`; tradeoff.py: image-branch accuracy against forward speed, for notebook 06's table.
 """

@@ -1,18 +1,13 @@
 """A saved fused model and the object that serves it, with the same interface as `TextPredictor`.
 
-A saved model is a folder: fused.json (the marker: model config, tokenizer kind, version), model.pt,
-vocab.json and labels.json. `preprocess` is torch-free (it runs in the pipeline's worker processes): token
+The folder format is shopcat.models.saved's, shared with the text model. `preprocess` is torch-free (it runs in the pipeline's worker processes): token
 ids for name and mall category, the image as uint8 pixels at `image_size` and a has_image flag. Products
 without an image get black pixels and has_image 0, which the fusion head was trained to expect.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from dataclasses import asdict
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -20,25 +15,15 @@ import numpy as np
 from shopcat import config
 from shopcat.text.predictor import collate_arrays, top_labels
 
-MARKER = "fused.json"
 DEFAULT_MODEL = config.MODELS_DIR / "fused" / "latest"
 
 
-def save_fused_model(folder, model, vocab, labels: list[str], tokenizer_kind: str) -> Path:
-    """Write everything `FusedPredictor.load` needs into `folder` (created if missing)."""
-    import torch
+def save_fused_model(folder, model, vocab, labels: list[str], tokenizer, card: dict | None = None) -> Path:
+    """Write a fused model in the one saved-model format (shopcat.models.saved); `tokenizer` is the Tokenizer
+    used in training (every setting is saved) or its kind."""
+    from shopcat.models.saved import write_model
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), folder / "model.pt")
-    digest = hashlib.sha1((folder / "model.pt").read_bytes()).hexdigest()[:10]
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    meta = {"model": asdict(model.cfg), "tokenizer": tokenizer_kind, "version": f"fused-{stamp}-{digest}",
-            "git_commit": config.git_commit()}
-    (folder / "labels.json").write_text(json.dumps(list(labels), ensure_ascii=False), encoding="utf-8")
-    vocab.save(folder / "vocab.json")
-    (folder / MARKER).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")  # last
-    return folder
+    return write_model(folder, "fused", model, vocab, labels, tokenizer, None, card)
 
 
 class FusedPredictor:
@@ -57,22 +42,27 @@ class FusedPredictor:
 
     @classmethod
     def load(cls, path=DEFAULT_MODEL, device: str = "cpu") -> FusedPredictor:
+        from shopcat.models.saved import read_meta
+
+        return cls.from_meta(path, read_meta(path), device)
+
+    @classmethod
+    def from_meta(cls, path, meta: dict, device: str = "cpu") -> FusedPredictor:
+        """Rebuild from a folder whose model.json (or older fused.json) was already read."""
         import torch
 
         from shopcat.models.fused import FusedClassifier, FusedConfig
-        from shopcat.text.tokenizer import Tokenizer
+        from shopcat.models.saved import build_tokenizer
         from shopcat.text.vocab import Vocab
 
         path = Path(path)
-        if not (path / MARKER).is_file():
-            raise FileNotFoundError(f"no saved fused model in {path} (run notebook 06 to write models/fused/latest)")
-        meta = json.loads((path / MARKER).read_text(encoding="utf-8"))
+        if meta["kind"] != "fused":
+            raise ValueError(f"{path} holds a {meta['kind']} model, not a fused model: use load_model")
         model_cfg = dict(meta["model"], image_channels=tuple(meta["model"]["image_channels"]))
         model = FusedClassifier(FusedConfig(**model_cfg))
         model.load_state_dict(torch.load(path / "model.pt", map_location="cpu", weights_only=True))
-        labels = json.loads((path / "labels.json").read_text(encoding="utf-8"))
-        return cls(model, Vocab.load(path / "vocab.json"), Tokenizer(kind=meta["tokenizer"]), labels,
-                   meta["version"], device=str(device))
+        return cls(model, Vocab.load(path / "vocab.json"), build_tokenizer(meta), meta["labels"], meta["version"],
+                   device=str(device))
 
     def preprocess(self, title: str, mall_category: str = "", image=None) -> dict[str, np.ndarray]:
         """One product -> numpy arrays. `image`: RGB uint8 HxWx3 (resized here if not image_size), or None."""

@@ -98,14 +98,9 @@ def make_stand_in(path: str | Path, n_labels: int = 200, seed: int = 0, crash_on
 
 
 def load_predictor(path: str | Path, device: str = "cpu"):
-    """Any saved model the pipeline can serve: a stand-in, a fused text+image model, else a text model."""
+    """Any saved model the pipeline can serve: a stand-in, else whatever shopcat.models.saved.load_model loads."""
     if (Path(path) / MARKER).is_file():
         return StandInPredictor.load(path).to(device)
-    from shopcat.models.predictor import MARKER as FUSED_MARKER
-    from shopcat.models.predictor import FusedPredictor
+    from shopcat.models.saved import load_model
 
-    if (Path(path) / FUSED_MARKER).is_file():
-        return FusedPredictor.load(path, device=str(device))
-    from shopcat.text.predictor import TextPredictor
-
-    return TextPredictor.load(path, device=str(device))
+    return load_model(path, device=str(device))

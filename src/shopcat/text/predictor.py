@@ -1,18 +1,13 @@
 """A saved text model and the object that serves it: `shopcat predict` and the Kafka pipeline both use it.
 
-A saved model is a folder: model.pt (weights), config.json (model config, every tokenizer and subword
-featurizer setting, version), vocab.json and labels.json. Loading rebuilds the tokenizer and featurizer from
-those settings, so a served model sees exactly the ids it was trained on. `preprocess` is torch-free so it can run in cheap worker processes; only
-`collate` and `forward` touch torch.
+The folder format (model.json, model.pt, vocab.json) is shopcat.models.saved's, shared with the fused model;
+loading rebuilds the tokenizer and featurizer from the recorded settings, so a served model sees exactly the
+ids it was trained on. `preprocess` is torch-free so it can run in cheap worker processes; only `collate` and
+`forward` touch torch.
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import json
-from dataclasses import asdict
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -22,29 +17,17 @@ from shopcat import config
 DEFAULT_MODEL = config.MODELS_DIR / "text" / "latest"
 
 
-def save_text_model(folder, model, vocab, labels: list[str], cfg, tokenizer, featurizer=None) -> Path:
-    """Write everything `TextPredictor.load` needs into `folder` (created if missing).
+def save_text_model(folder, model, vocab, labels: list[str], cfg, tokenizer, featurizer=None,
+                    card: dict | None = None) -> Path:
+    """Write a text model in the one saved-model format (shopcat.models.saved).
 
     tokenizer: the Tokenizer used in training (all its settings are saved) or just its kind (a str);
     featurizer: the SubwordFeaturizer of a model with n-gram inputs (None for a plain TextCNN)."""
-    import torch
+    from shopcat.models.saved import write_model
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), folder / "model.pt")
-    digest = hashlib.sha1((folder / "model.pt").read_bytes()).hexdigest()[:10]
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     if (cfg.ngram_buckets or cfg.bag_buckets) and featurizer is None:
         raise ValueError("this model reads hashed n-grams: pass the featurizer it was trained with")
-    settings = tokenizer.settings() if hasattr(tokenizer, "settings") else {"kind": str(tokenizer)}
-    meta = {"model": asdict(cfg), "tokenizer": {k: list(v) if isinstance(v, tuple) else v
-                                                for k, v in settings.items()},
-            "featurizer": featurizer.settings() if featurizer is not None else None,
-            "version": f"{stamp}-{digest}", "git_commit": config.git_commit()}
-    (folder / "config.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-    (folder / "labels.json").write_text(json.dumps(list(labels), ensure_ascii=False), encoding="utf-8")
-    vocab.save(folder / "vocab.json")
-    return folder
+    return write_model(folder, "text", model, vocab, labels, tokenizer, featurizer, card)
 
 
 def collate_arrays(items: list[dict[str, np.ndarray]]) -> dict:
@@ -72,29 +55,33 @@ class TextPredictor:
 
     @classmethod
     def load(cls, path=DEFAULT_MODEL, device: str = "cpu") -> TextPredictor:
+        from shopcat.models.saved import read_meta
+
+        return cls.from_meta(path, read_meta(path), device)
+
+    @classmethod
+    def from_meta(cls, path, meta: dict, device: str = "cpu") -> TextPredictor:
+        """Rebuild from a folder whose model.json (or older config.json) was already read."""
         import torch
 
+        from shopcat.models.saved import build_tokenizer
         from shopcat.text.subword import SubwordFeaturizer
         from shopcat.text.textcnn import TextClassifier, TextCNNConfig
-        from shopcat.text.tokenizer import Tokenizer
         from shopcat.text.vocab import Vocab
 
         path = Path(path)
-        if not (path / "config.json").exists():
-            raise FileNotFoundError(f"no saved text model in {path} (run notebook 01 to write models/text/latest)")
-        meta = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        model_cfg = meta["model"]
+        if meta["kind"] != "text":
+            raise ValueError(f"{path} holds a {meta['kind']} model, not a text model: use load_model")
+        model_cfg = dict(meta["model"])
         for key in ("widths", "mall_widths"):
             model_cfg[key] = tuple(model_cfg[key])
         cfg = TextCNNConfig(**model_cfg)
         model = TextClassifier(cfg)
-        model.load_state_dict(torch.load(path / "model.pt", map_location=device))
+        model.load_state_dict(torch.load(path / "model.pt", map_location=device, weights_only=True))
         model.to(device)
-        labels = json.loads((path / "labels.json").read_text(encoding="utf-8"))
-        tok = meta["tokenizer"]
-        tokenizer = Tokenizer(**tok) if isinstance(tok, dict) else Tokenizer(kind=tok)  # a str: older folders
         featurizer = SubwordFeaturizer.from_settings(meta["featurizer"]) if meta.get("featurizer") else None
-        return cls(model, Vocab.load(path / "vocab.json"), tokenizer, labels, cfg, meta["version"], featurizer)
+        return cls(model, Vocab.load(path / "vocab.json"), build_tokenizer(meta), meta["labels"], cfg,
+                   meta["version"], featurizer)
 
     def preprocess(self, title: str, mall_category: str = "") -> dict[str, np.ndarray]:
         """One product -> fixed-length id arrays. Pure python and numpy: safe and cheap in worker processes."""
@@ -126,21 +113,3 @@ class TextPredictor:
         malls = malls if malls is not None else [""] * len(titles)
         batch = self.collate([self.preprocess(t, m) for t, m in zip(titles, malls, strict=True)])
         return self.topk(self.forward(batch), k)
-
-
-def cli_predict(argv: list[str]) -> int:
-    """shopcat predict "<title>" --mall "<mall category>" [--model PATH] [-k 5]"""
-    parser = argparse.ArgumentParser(prog="shopcat predict", description="Top-k platform categories for a title.")
-    parser.add_argument("title")
-    parser.add_argument("--mall", default="", help="the seller's own category path, e.g. '디지털/가전>MP3'")
-    parser.add_argument("--model", default=str(DEFAULT_MODEL), help="saved model folder (default %(default)s)")
-    parser.add_argument("-k", type=int, default=5, help="how many categories to print")
-    args = parser.parse_args(argv)
-    try:
-        predictor = TextPredictor.load(args.model)
-    except FileNotFoundError as error:
-        print(error)
-        return 1
-    for leaf, prob in predictor.predict([args.title], [args.mall], k=args.k)[0]:
-        print(f"{prob:.3f}  {leaf}")
-    return 0
