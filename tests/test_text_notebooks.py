@@ -34,3 +34,37 @@ def test_notebook_01_runs_on_a_real_format_catalog(tmp_path):
     assert first["part"] == "the machine trails a human annotator" and first["label"] == "not applicable"
     systems = {row["system"] for row in record["metrics"]["per_system"]}
     assert {"TextCNN (name)", "TextCNN (name + mall)", "rule (mall category similarity)"} <= systems
+
+
+def test_notebook_06_runs_on_a_catalog_file_with_image_files(tmp_path):
+    """A user's catalog with local image files (some missing) trains and scores the fused model."""
+    from PIL import Image
+
+    from shopcat.sim import simulate_catalog
+    from shopcat.sim.images import render_images
+
+    df = simulate_catalog(500, seed=1)
+    pixels = render_images(df["product_id"].astype(str).tolist(), df["true_category"].astype(str).tolist(), 32, seed=1)
+    paths = []
+    for i, (pid, image) in enumerate(zip(df["product_id"], pixels, strict=True)):
+        path = tmp_path / "images" / f"{pid}.png"
+        path.parent.mkdir(exist_ok=True)
+        if i % 5:  # every fifth product has no image file: served without one
+            Image.fromarray(image).save(path)
+        paths.append(str(path))
+    catalog = tmp_path / "catalog.csv"
+    df.assign(image=paths).drop(columns=["true_category", "noise_kind"], errors="ignore").to_csv(catalog, index=False)
+    params = {"profile": "smoke", "seeds": [0], "data": str(catalog), "epochs": 1, "name_mall_epochs": 1,
+              "image_epochs": 1, "fusion_epochs": 1, "embed_dim": 16, "n_maps": 8, "title_len": 16, "branch_dim": 16,
+              "fcl_dim": 16, "image_size": 32, "image_channels": [8, 16], "throughput_batches": 1, "tradeoff": False,
+              "save_model": False}
+    env = {**os.environ, "SHOPCAT_REPORTS": str(tmp_path / "reports"), "SHOPCAT_MODELS": str(tmp_path / "models"),
+           "SHOPCAT_DATA": str(tmp_path / "data")}
+    run = subprocess.run([sys.executable, "-m", "papermill", str(config.NOTEBOOKS_DIR / "06_multitask.ipynb"),
+                          str(tmp_path / "06.out.ipynb"), "-y", json.dumps(params)], env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    record = json.loads((tmp_path / "reports" / "06_multitask.json").read_text(encoding="utf-8"))
+    assert record["data"]["kind"] == "real" and record["data"]["rows"] == 500
+    systems = {row["system"] for row in record["metrics"]["per_system"]}
+    assert {"fused (name + mall + image)", "image only", "fused, image removed"} <= systems
