@@ -50,7 +50,7 @@ def read_products(path, encoding: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def _image(value, size: int):
+def read_image_file(value, size: int):
     """A product image from a local path, or None (URLs are not fetched: nothing downloads at run time)."""
     from PIL import Image
 
@@ -76,7 +76,7 @@ def predict_table(predictor, products: pd.DataFrame, k: int = 3, batch_size: int
         for i, (title, mall) in enumerate(zip(part["title"].astype(str), malls.iloc[start:start + batch_size],
                                               strict=True)):
             if image_size:
-                image = _image(part["image"].iat[i], image_size) if "image" in part else None
+                image = read_image_file(part["image"].iat[i], image_size) if "image" in part else None
                 items.append(predictor.preprocess(title, mall, image=image))
             else:
                 items.append(predictor.preprocess(title, mall))

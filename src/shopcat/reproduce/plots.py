@@ -6,20 +6,20 @@ the 95% interval over them.
 
 from __future__ import annotations
 
-import math
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from shopcat.train.metrics import accuracy_ci
 
 
 def mean_ci(values) -> tuple[float, float]:
-    """Mean and the half-width of its 95% t interval (0 for one value)."""
-    x = np.asarray(pd.Series(values).dropna(), dtype=float)
-    if x.size < 2:
-        return (float(x.mean()) if x.size else float("nan")), 0.0
-    return float(x.mean()), float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    """Mean and the half-width of its 95% t interval over seeds (0 for one value, NaN for none)."""
+    x = pd.Series(values).dropna()
+    if x.empty:
+        return float("nan"), 0.0
+    mean, _, high = accuracy_ci(x)
+    return mean, high - mean
 
 
 def accuracy_bars(results: pd.DataFrame, systems: list[str], *, metrics=("leaf",), title: str,

@@ -10,7 +10,7 @@ import html
 import json
 
 from shopcat import config
-from shopcat.reproduce.verdicts import LABELS
+from shopcat.reproduce.verdicts import LABELS, significant
 
 LABEL_COLOURS = {
     "reproduced": "#d8f0d8",
@@ -39,9 +39,7 @@ def number(value, kind: str = "auto") -> str:
         return f"{100 * value:.1f}%"
     if isinstance(value, int):
         return f"{value:,}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
+    return significant(value)
 
 
 def _cell(value) -> str:

@@ -19,7 +19,8 @@ import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy import stats
+
+from shopcat.train.metrics import accuracy_ci
 
 LABELS = {
     "reproduced": "the effect has the deck's sign and its 95% interval excludes zero "
@@ -74,10 +75,9 @@ def paired_seeds(a: list[float] | np.ndarray, b: list[float] | np.ndarray) -> Ev
     mean, n = float(diff.mean()), diff.size
     if n == 1:
         return Evidence(mean, -math.inf, math.inf, 1, "one seed (no interval)", float(a.mean()), float(b.mean()))
-    sd = float(diff.std(ddof=1))
-    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
-    return Evidence(mean, mean - half, mean + half, n, f"paired over {n} seeds", float(a.mean()), float(b.mean()),
-                    sd, diff.tolist())
+    _, lo, hi = accuracy_ci(diff)
+    return Evidence(mean, lo, hi, n, f"paired over {n} seeds", float(a.mean()), float(b.mean()),
+                    float(diff.std(ddof=1)), diff.tolist())
 
 
 def paired_systems(results, a: str, b: str, metric: str = "leaf", by: str = "system") -> Evidence:
@@ -124,8 +124,8 @@ def ratio_repeats(a: list[float], b: list[float]) -> Evidence:
     centre = float(np.exp(logs.mean()))
     if logs.size == 1:
         return Evidence(centre, -math.inf, math.inf, 1, "one repeat (no interval)", float(a[0]), float(b[0]))
-    half = float(stats.t.ppf(0.975, logs.size - 1)) * logs.std(ddof=1) / math.sqrt(logs.size)
-    return Evidence(centre, float(np.exp(logs.mean() - half)), float(np.exp(logs.mean() + half)), int(logs.size),
+    _, lo, hi = accuracy_ci(logs)
+    return Evidence(centre, float(np.exp(lo)), float(np.exp(hi)), int(logs.size),
                     f"geometric mean over {logs.size} paired repeats", float(np.median(a)), float(np.median(b)),
                     float(logs.std(ddof=1)), (a / b).tolist())
 
@@ -138,8 +138,8 @@ def value_repeats(values: list[float]) -> Evidence:
     mean = float(x.mean())
     if x.size == 1:
         return Evidence(mean, -math.inf, math.inf, 1, "one run (no interval)", mean)
-    half = float(stats.t.ppf(0.975, x.size - 1)) * x.std(ddof=1) / math.sqrt(x.size)
-    return Evidence(mean, mean - half, mean + half, int(x.size), f"mean over {x.size} runs", mean, None,
+    _, lo, hi = accuracy_ci(x)
+    return Evidence(mean, lo, hi, int(x.size), f"mean over {x.size} runs", mean, None,
                     float(x.std(ddof=1)), x.tolist())
 
 
@@ -203,6 +203,11 @@ def _fmt(value: float | None, unit: str) -> str:
         return f"{value:.3g}x"
     if unit == "share":
         return f"{100 * value:.1f}%"
+    return significant(value)
+
+
+def significant(value: float) -> str:
+    """A plain figure: three significant digits, whole numbers with separators from 1,000 up."""
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 

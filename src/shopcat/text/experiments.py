@@ -240,20 +240,18 @@ def levels_of(results: pd.DataFrame) -> list[str]:
     return sorted((c for c in results.columns if c[:1] == "L" and c[1:].isdigit()), key=lambda c: int(c[1:])) + ["leaf"]
 
 
-def summarise(results: pd.DataFrame, by: str = "system") -> pd.DataFrame:
-    """Per system: mean accuracy per level over seeds, with the leaf's 95% CI (leaf_lo, leaf_hi)."""
+def summarise(results: pd.DataFrame, by: str = "system", metrics=None, intervals=("leaf",)) -> pd.DataFrame:
+    """Per system: the mean over seeds of each metric (default: every tree level and the leaf), with a 95%
+    t interval (<metric>_lo, <metric>_hi) for those in `intervals`."""
     rows = []
     for name, group in results.groupby(by, sort=False):
         row = {by: name, "seeds": len(group)}
-        for level in levels_of(results):
-            values = group[level].dropna()
-            if len(values) == 0:
-                row[level] = float("nan")
-                continue
-            mean, low, high = accuracy_ci(values)
-            row[level] = mean
-            if level == "leaf":
-                row["leaf_lo"], row["leaf_hi"] = low, high
+        for metric in metrics or levels_of(results):
+            values = group[metric].dropna()
+            mean, low, high = accuracy_ci(values) if len(values) else (float("nan"),) * 3
+            row[metric] = mean
+            if metric in intervals:
+                row[f"{metric}_lo"], row[f"{metric}_hi"] = low, high
         rows.append(row)
     return pd.DataFrame(rows)
 

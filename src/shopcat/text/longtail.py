@@ -14,7 +14,6 @@ import pandas as pd
 
 from shopcat.text import experiments as ex
 from shopcat.train.imbalance import KINDS, band_scores, class_counts, frequency_bands, imbalance_options
-from shopcat.train.metrics import accuracy_ci
 
 SCORES = ("accuracy", "macro_f1", "head", "torso", "tail")
 
@@ -80,17 +79,7 @@ def band_table(bands: pd.Series, train_labels) -> pd.DataFrame:
 def summarise(results: pd.DataFrame, metrics=SCORES, intervals=("accuracy", "tail"), by: str = "system"
               ) -> pd.DataFrame:
     """Per system: mean over seeds of each metric, with a 95% t interval (_lo, _hi) for `intervals`."""
-    rows = []
-    for name, group in results.groupby(by, sort=False):
-        row = {by: name, "seeds": len(group)}
-        for metric in metrics:
-            values = group[metric].dropna()
-            mean, lo, hi = accuracy_ci(values) if len(values) else (np.nan, np.nan, np.nan)
-            row[metric] = mean
-            if metric in intervals:
-                row[f"{metric}_lo"], row[f"{metric}_hi"] = lo, hi
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return ex.summarise(results, by=by, metrics=metrics, intervals=intervals)
 
 
 def choose_on_validation(results: pd.DataFrame, metric: str = "val_macro_f1", exclude=("none",)) -> str:

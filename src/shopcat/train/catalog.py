@@ -43,13 +43,13 @@ def file_images(df, size: int = IMAGE_SIZE) -> tuple[np.ndarray, np.ndarray]:
     A missing, unreadable or remote (http) image counts as no image (black pixels, has_image 0): nothing is
     downloaded at run time, and the fused model was trained to classify products without one.
     """
-    from shopcat.models.predict import _image
+    from shopcat.models.predict import read_image_file
 
     images = np.zeros((len(df), size, size, 3), dtype=np.uint8)
     has = np.zeros(len(df), dtype=np.float32)
     for i, value in enumerate(df["image"] if "image" in df else [None] * len(df)):
         try:
-            pixels = _image(value, size)
+            pixels = read_image_file(value, size)
         except OSError:
             pixels = None
         if pixels is not None:
