@@ -9,6 +9,7 @@ guessed from the columns: a real catalog may well carry a `true_category` column
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pandas as pd
 
@@ -62,6 +63,8 @@ def load_catalog(source: str = "sim", n_products: int = 20000, seed: int = 0, ta
         catalog, rejects = _merge_snapshots(parts)
         return catalog, _describe("real", NAVER_API_NAME, "naver-api", catalog, rejects)
     path = config.caller_path(source)
+    if isinstance(taxonomy, (str, Path)) and str(taxonomy) != "naver":
+        taxonomy = config.caller_path(taxonomy)  # a tree file, like the catalog, is where the user ran from
     catalog, rejects = read_catalog_and_rejects(path, taxonomy=load_taxonomy(taxonomy), encoding=encoding)
     return catalog, _describe(data_kind, path.name, path.stem, catalog, rejects)
 
