@@ -54,8 +54,10 @@ def study_name(df: pd.DataFrame, fixed: dict) -> str:
     return f"fcl_dim-{len(df)}p-{digest.hexdigest()[:12]}"
 
 
-def open_study(name: str, seed: int, directory: str | Path | None = None) -> tuple[optuna.Study, Path]:
-    """The study `name` from its SQLite file, created if absent, with a seeded TPE sampler and a median pruner.
+def open_study(name: str, seed: int, directory: str | Path | None = None,
+               warmup_epochs: int = 3) -> tuple[optuna.Study, Path]:
+    """The study `name` from its SQLite file, created if absent, with a seeded TPE sampler and a median pruner
+    that may stop a trial from epoch `warmup_epochs` on (earlier, it would favour heads that start fast).
 
     The sampler's seed is `seed` plus the trials already stored, so a resumed run draws new points rather than
     repeating the first run's random start-up trials, and the same history gives the same draws."""
@@ -64,7 +66,7 @@ def open_study(name: str, seed: int, directory: str | Path | None = None) -> tup
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(study_name=name, storage=f"sqlite:///{path}", direction="maximize",
                                 load_if_exists=True, sampler=optuna.samplers.TPESampler(seed=seed),
-                                pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1))
+                                pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=warmup_epochs))
     study.sampler = optuna.samplers.TPESampler(seed=seed + len(study.trials))
     return study, path
 
@@ -137,20 +139,24 @@ def score_head(head, features: dict, corpus) -> dict:
 
 def run_study(corpus, df: pd.DataFrame, images: np.ndarray, has_image: np.ndarray, *, n_trials: int,
               seed: int = 0, space: dict | None = None, directory: str | Path | None = None,
-              fusion_epochs: int = 10, fusion_patience: int = 3, epochs: int = 6, image_epochs: int = 6,
+              fusion_epochs: int = 10, fusion_patience: int = 3, warmup_epochs: int = 3, epochs: int = 6,
+              image_epochs: int = 6,
               batch_size: int = 128, lr: float = 2e-3, patience: int = 2, num_threads: int | None = None,
               **fields) -> dict:
     """Open (or resume) the study for this split and settings and run it until it holds n_trials finished trials.
 
-    fields are FusedConfig fields fixed for every trial; lr, epochs, image_epochs and patience train the branches.
+    fields are FusedConfig fields fixed for every trial; lr, epochs, image_epochs and patience train the branches;
+    a head trains up to fusion_epochs, stops after fusion_patience epochs without a better validation accuracy,
+    and may be pruned from epoch warmup_epochs on.
     Returns the study, its name and file, how many trials this call added and its seconds."""
     space = {**SPACE, **(space or {})}
     branch_args = dict(epochs=epochs, image_epochs=image_epochs, batch_size=batch_size, lr=lr, patience=patience,
                        seed=seed)
     head_args = dict(epochs=fusion_epochs, batch_size=batch_size, patience=fusion_patience, seed=seed)
-    fixed = {"split_seed": corpus.seed, "space": space, "fields": fields, "branches": branch_args, "head": head_args}
+    fixed = {"split_seed": corpus.seed, "space": space, "fields": fields, "branches": branch_args, "head": head_args,
+             "warmup_epochs": warmup_epochs}
     name = study_name(df, fixed)
-    study, path = open_study(name, seed, directory)
+    study, path = open_study(name, seed, directory, warmup_epochs)
     study.set_user_attr("fixed", json.loads(json.dumps(fixed, default=str)))
     cfg, arrays = setup(corpus, df, images, has_image, fields)
     features = branch_features_by_embed(corpus, arrays, cfg, num_threads=num_threads, **branch_args)
