@@ -72,13 +72,14 @@ def open_study(name: str, seed: int, directory: str | Path | None = None,
 
 
 def finished(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    """The trials n_trials counts: complete or pruned (a crashed or interrupted one is drawn again)."""
     return study.get_trials(deepcopy=False, states=FINISHED)
 
 
-def setup(corpus, df: pd.DataFrame, images: np.ndarray, has_image: np.ndarray, fields: dict,
-          vocab_size: int | None = None) -> tuple[FusedConfig, dict]:
+def setup(corpus, df: pd.DataFrame, images: np.ndarray, has_image: np.ndarray,
+          fields: dict) -> tuple[FusedConfig, dict]:
     """The model config and per-split input arrays of one split, as `run_fused` builds them."""
-    vocab = Vocab.build(corpus.tokens["train"]["title"] + corpus.tokens["train"]["mall"], max_size=vocab_size)
+    vocab = Vocab.build(corpus.tokens["train"]["title"] + corpus.tokens["train"]["mall"])
     cfg = FusedConfig(vocab_size=len(vocab), n_classes=len(corpus.leaves), image_size=images.shape[1], **fields)
     return cfg, ft.split_arrays(corpus, df, images, has_image, vocab, cfg)
 
