@@ -43,6 +43,8 @@ EXPECTED = {
     "06_multitask": {"rows": {("per_system", "system"): {FUSED, "name only", "mall only", "image only", PEER,
                                                          "fused, image removed",
                                                          "name + mall (one TextCNN, as in 01)"}}, "parts": 4},
+    "07_fcl_dim_optuna": {"rows": {("per_seed", "arm"): {"small", "large"}, ("trials", "state"): {"COMPLETE"}},
+                          "parts": 1},
     "08_imbalance": {"rows": {("per_system", "system"): {"none", "inverse", "effective", "resample",
                                                          "logit_adjust_loss", "logit_adjust_posthoc"},
                               ("bands", "band"): {"head", "torso", "tail"}}, "parts": 3},

@@ -44,7 +44,7 @@ class FusedConfig:
     branch_dim: int = 128  # every branch ends in a feature vector of this width
     image_size: int = 48  # pixels per side the image branch reads (serving resizes to this)
     image_channels: tuple[int, ...] = (24, 48, 96, 128)  # one stride-2 conv per entry: 48 px -> 3 px
-    fcl_dim: int = 256  # the fusion head's hidden width (tuned with Optuna in a later chapter)
+    fcl_dim: int = 256  # the fusion head's hidden width (searched with Optuna in notebook 07)
     dropout: float = 0.3
     image_dropout: float = 0.3  # share of products whose image the fusion head does not see while training
     fusion_input: str = "features"  # or "logprobs": each branch's log-probabilities (for out-of-fold stacking)

@@ -94,12 +94,17 @@ def _rows(arrays: dict, rows: np.ndarray) -> dict:
 
 
 def train_branches(model: FusedClassifier, train: dict, y_train: np.ndarray, val: dict, y_val: np.ndarray,
-                   train_cfg, epochs: int, image_epochs: int) -> dict:
-    """Stage 1: each branch alone on `train`, early-stopped on `val`; returns each branch's seconds and epochs."""
+                   train_cfg, epochs: int, image_epochs: int,
+                   branches: tuple[str, ...] = ("name", "mall", "image")) -> dict:
+    """Stage 1: each branch alone on `train`, early-stopped on `val`; returns each branch's seconds and epochs.
+
+    `branches` names the ones to train (a search that varies only the text branches trains the image once)."""
     log = {}
     stage1 = (("name", model.name, ("title",), epochs), ("mall", model.mall, ("mall",), epochs),
               ("image", model.image, ("image",), image_epochs))
     for name, branch, keys, n_epochs in stage1:
+        if name not in branches:
+            continue
         t0 = time.time()
         result = fit(branch, _dataset(train, keys, y_train), _dataset(val, keys, y_val), train_cfg(n_epochs))
         log[name] = {"seconds": time.time() - t0, "epochs": len(result.history), "best_epoch": result.best_epoch}

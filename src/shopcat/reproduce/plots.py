@@ -97,3 +97,36 @@ def metric_by_month(monthly: pd.DataFrame, systems: list[str], *, metric: str = 
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8, frameon=False)
     fig.tight_layout()
     return fig, ax
+
+
+def optuna_plots(study, *, param: str, value: str = "validation accuracy") -> list:
+    """Optuna's own matplotlib figures of a study, titled and labelled for a reader: the optimisation history,
+    the parameters' importances (PED-ANOVA, deterministic) and the slice of `param` (log axis, plain ticks)."""
+    import warnings
+
+    import optuna
+    import optuna.visualization.matplotlib as ov
+    from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+
+    n = len(study.get_trials(deepcopy=False))
+    with warnings.catch_warnings():  # the matplotlib module is marked experimental
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        history = ov.plot_optimization_history(study, target_name=value)
+        importances = ov.plot_param_importances(study, evaluator=optuna.importance.PedAnovaImportanceEvaluator(),
+                                                target_name=value)
+        slice_ = ov.plot_slice(study, params=[param], target_name=value)
+    titles = ((history, f"Optimisation history: {value} per trial and best so far ({n} trials)"),
+              (importances, f"How much each parameter matters for a top {value} (PED-ANOVA)"),
+              (slice_, f"{value.capitalize()} against {param}, one dot per completed trial"))
+    for ax, title in titles:
+        ax.set_title("", loc="left")
+        ax.set_title(title)
+    if slice_.get_xscale() == "log":
+        low, high = slice_.get_xlim()
+        slice_.xaxis.set_major_locator(FixedLocator([2 ** k for k in range(0, 16) if low <= 2 ** k <= high]))
+        slice_.xaxis.set_major_formatter(ScalarFormatter())
+        slice_.xaxis.set_minor_formatter(NullFormatter())
+    for ax in (history, importances, slice_):
+        ax.figure.set_size_inches(9, 4.5)
+        ax.figure.tight_layout()
+    return [history, importances, slice_]
