@@ -51,6 +51,7 @@ class TrainConfig:
     warmup_steps: int = 0
     warmup_frac: float = 0.0  # warm-up as a share of all steps (the larger of the two counts wins)
     sparse_lr: float | None = None  # learning rate of sparse tables (None: lr); hashed n-gram bags want more
+    loss: str = "softmax"  # or "ovr_hinge" / "ovr_logistic": one-vs-rest per leaf (see per_sample_loss)
 
 
 @dataclass
@@ -111,6 +112,33 @@ def _loader(ds, batch_size, *, shuffle=False, sampler=None, seed=0, num_workers=
         num_workers=num_workers,
         collate_fn=collate,
     )
+
+
+LOSSES = ("softmax", "ovr_hinge", "ovr_logistic")
+
+
+def per_sample_loss(logits: torch.Tensor, labels: torch.Tensor, kind: str = "softmax",
+                    label_smoothing: float = 0.0) -> torch.Tensor:
+    """One loss value per sample.
+
+    "softmax" is cross-entropy: the leaves compete, so a leaf with three training rows must out-score its
+    frequent siblings everywhere, and the model leans towards frequent leaves. The one-vs-rest losses score
+    every leaf as its own yes/no question, as a linear SVM does: "ovr_hinge" is the squared hinge of
+    LinearSVC (max(0, 1 - t * s)^2 summed over leaves, t = +1 for the label, -1 otherwise), "ovr_logistic"
+    the binary cross-entropy. On the simulated catalog (520 leaves, median 5 training rows) softmax logistic
+    regression on the TF-IDF peer's own features scores 86.9% where LinearSVC scores 89.6%: the loss, not
+    the features, carries the peer's lead on rare leaves. Our TextCNN and bag trained with "ovr_hinge" for 30
+    epochs scored below their softmax selves (76.9% and 82.9% against 85.2% and 85.7%, seed 0): a deep
+    model needs more than the loss to learn like a linear SVM (issue 12's note).
+    """
+    if kind == "softmax":
+        return F.cross_entropy(logits, labels, reduction="none", label_smoothing=label_smoothing)
+    target = F.one_hot(labels, logits.shape[1]).to(logits.dtype)
+    if kind == "ovr_hinge":
+        return F.relu(1.0 - (2.0 * target - 1.0) * logits).pow(2).sum(1)
+    if kind == "ovr_logistic":
+        return F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(1)
+    raise ValueError(f"loss must be one of {LOSSES}, not {kind!r}")
 
 
 def _to(batch: dict, device) -> dict:
@@ -231,8 +259,8 @@ def fit(
             w = weight[idx] * keep[idx]
             batch = _to(batch, device)
             logits = model(**batch)
-            per_sample = F.cross_entropy(logits if offset is None else logits + offset, labels.to(device),
-                                         reduction="none", label_smoothing=cfg.label_smoothing)
+            per_sample = per_sample_loss(logits if offset is None else logits + offset, labels.to(device),
+                                         cfg.loss, cfg.label_smoothing)
             w_dev = w.to(device)
             loss = (per_sample * w_dev).sum() / w_dev.sum().clamp_min(1e-8)
             for opt in optimizers:
