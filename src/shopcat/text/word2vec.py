@@ -31,7 +31,7 @@ def _stable_hash(text: str) -> int:
 class W2VConfig:
     """How the starting vectors are trained and post-processed (defaults: what 03 always ran)."""
 
-    model: str = "word2vec"  # or "fasttext": a word's vector also sums its character n-grams' vectors
+    model: str = "word2vec"  # or "fasttext": a word's vector averages its own and its character n-grams'
     window: int = 5  # 2: a word's context is its neighbours, not the whole 7-token title
     epochs: int = 5
     joint: bool = False  # one sentence per product (title then mall path) instead of two
