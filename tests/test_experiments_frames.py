@@ -65,3 +65,17 @@ def test_fit_kwargs_reach_the_training_loop():
              for name, r in (("plain", plain), ("without", without))}
     assert share["plain"] > 0.5 and share["without"] < 0.5 * share["plain"]
     assert not pd.isna(without["levels"]["leaf"])
+
+
+def test_word2vec_variant_reports_validation_accuracy_and_its_starting_geometry():
+    """03 picks its Word2Vec variant by validation accuracy, and shows the table each variant starts from."""
+    df, tokens = prepared()
+    corpus = ex.split_corpus(df, tokens, seed=0)
+    extra = {"title": [["처음", "보는", "단어"]] * 3, "mall": [["기타"]] * 3}
+    run = ex.run_textcnn(corpus, seed=0, embedding="w2v-tuned", embedding_geometry=True, w2v_extra=extra,
+                         w2v={"joint": True, "unlabelled": True, "scale": True, "epochs": 2}, **SMALL)
+    assert run["val_acc"] == max(run["training"]["curves"]["val_acc"])  # the best epoch's, as monitored
+    assert abs(run["geometry"]["frequent_norm"] - np.sqrt(8)) < 1e-3  # scaled to the random init's norm
+    random = ex.run_textcnn(corpus, seed=0, embedding_geometry=True, **{**SMALL, "epochs": 1})
+    assert random["w2v_coverage"] is None and random["geometry"]["terms"] == random["vocab_size"] - 2
+    assert "geometry" in ex.free(random)  # figures, kept for the report

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from shopcat.reproduce.runner import list_notebooks, reproduce
+from shopcat.text.word2vec import VARIANTS as W2V_VARIANTS
 
 NOTEBOOKS = [nb.stem for nb in list_notebooks()]
 
@@ -35,8 +36,8 @@ EXPECTED = {
                                                                 "average of the three neural models"},
                                       ("training", "system"): {CMP, NAME, "TextCNN + n-gram bag"}}, "parts": 5},
     "02_vocab_size": {"rows": {("per_k", "system"): {"1K", "all"}}, "parts": 2},
-    "03_word2vec": {"rows": {("per_variant", "system"): {"random init", "Word2Vec frozen", "Word2Vec fine-tuned",
-                                                         "Word2Vec fine-tuned, more unlabelled titles"}}, "parts": 3},
+    "03_word2vec": {"rows": {("per_variant", "system"): {"random init", "Word2Vec frozen", *W2V_VARIANTS},
+                             ("geometry", "system"): {"random init", "Word2Vec frozen", *W2V_VARIANTS}}, "parts": 3},
     "04_image_backbones": {"rows": {("grocery", "backbone"): {"mobilenet_v2", "resnet50"},
                                     ("sim", "backbone"): {"mobilenet_v2", "resnet50"}}, "parts": 3},
     "05_image_resolution": {"rows": {("results", "resolution"): {64, 48}}, "parts": 2},

@@ -29,7 +29,7 @@ from shopcat.text.baselines import (
 from shopcat.text.data import encode_labels, label_list, make_dataset, tokenize_catalog
 from shopcat.text.textcnn import TextClassifier, TextCNNConfig
 from shopcat.text.vocab import Vocab
-from shopcat.text.word2vec import embedding_matrix, train_word2vec
+from shopcat.text.word2vec import W2VConfig, geometry, word2vec_matrix
 from shopcat.train.loop import TrainConfig, fit, predict
 from shopcat.train.metrics import accuracy_ci, level_accuracy
 
@@ -82,7 +82,8 @@ def split_corpus(df: pd.DataFrame, tokens: dict, seed: int, val_frac: float = 0.
 
 
 def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None = None, min_count: int = 1,
-                embedding: str = "random", w2v_extra: list[list[str]] | None = None, w2v_epochs: int = 5,
+                embedding: str = "random", w2v: dict | None = None, w2v_extra: dict | None = None,
+                w2v_epochs: int = 5, embedding_geometry: bool = False,
                 embed_dim: int = 100, n_maps: int = 100, fcl_dim: int = 256, dropout: float = 0.5,
                 title_len: int = 32, mall_len: int = 8, epochs: int = 30, batch_size: int = 64,
                 lr: float = 1e-3, patience: int = 5, seed: int = 0, progress: bool = False,
@@ -92,6 +93,12 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
                 warmup_frac: float = 0.05, label_smoothing: float = 0.1, weight_decay: float = 0.01,
                 sparse_lr: float | None = 0.01, fit_kwargs: dict | None = None, logits: bool = False) -> dict:
     """Train one TextCNN variant and score it. embedding: 'random' | 'w2v-frozen' | 'w2v-tuned'.
+
+    Word2Vec settings: `w2v` holds W2VConfig fields (window, joint sentences, fastText, post-processing;
+    its epochs default to `w2v_epochs`); `w2v_extra` ({"title": token lists, "mall": ...}) are unlabelled
+    products it also trains on when w2v["unlabelled"]. The result holds "val_acc" (the best epoch's
+    validation accuracy, for choosing among variants without the test split) and, with
+    embedding_geometry=True, "geometry": `word2vec.geometry` of the starting table (random init included).
 
     Training converges by default: up to `epochs` with a cosine schedule after a 5% warm-up, label
     smoothing 0.1, and early stopping on validation ACCURACY with `patience`, the best epoch's weights
@@ -118,8 +125,10 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
     matrix, coverage, w2v_seconds = None, None, 0.0
     if embedding != "random":
         t_w2v = time.time()
-        kv = train_word2vec(train_lists + list(w2v_extra or []), dim=embed_dim, epochs=w2v_epochs, seed=seed)
-        matrix, coverage = embedding_matrix(vocab, kv, dim=embed_dim, seed=seed)
+        w2v_cfg = W2VConfig(**{"epochs": w2v_epochs, **(w2v or {})})
+        matrix, coverage = word2vec_matrix(vocab, corpus.tokens["train"]["title"],
+                                           corpus.tokens["train"]["mall"] if use_mall else None, w2v_cfg,
+                                           dim=embed_dim, seed=seed, extra=w2v_extra)
         w2v_seconds = time.time() - t_w2v
     featurizer = SubwordFeaturizer(SubwordConfig(**(subword or {}))) if (token_ngrams or bag) else None
     buckets = featurizer.cfg.buckets if featurizer else 0
@@ -131,6 +140,8 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
                         embed_dropout=embed_dropout)
     config.seed_everything(seed)
     model = TextClassifier(cfg, embedding=matrix)
+    start_geometry = (geometry(model.embedding.weight.detach().cpu().numpy(), vocab, corpus.leaves, seed=seed)
+                      if embedding_geometry and cnn else None)
 
     def dataset(split, labels):
         part = getattr(corpus, split)
@@ -160,6 +171,8 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
         "w2v_seconds": w2v_seconds,
         "total_seconds": time.time() - t0,
         "w2v_coverage": coverage,
+        "val_acc": result.history[result.best_epoch - 1]["val_acc"] if result.best_epoch else float("nan"),
+        "geometry": start_geometry,
         "epochs_run": training["epochs_run"],
         "best_epoch": result.best_epoch,
         "seconds_per_epoch": training["seconds_per_epoch"],
