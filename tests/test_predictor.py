@@ -127,3 +127,30 @@ def test_predict_a_bad_file_says_row_and_field_on_stderr(tmp_path, capsys):
     none.write_text("name\n텀블러\n", encoding="utf-8")
     assert cli_predict(["--input", str(none), "--model", str(tmp_path / "m")]) == 1
     assert "no 'title' column" in capsys.readouterr().err
+
+
+def test_a_wide_model_is_served_with_its_idf_weights(tmp_path):
+    from shopcat.text.subword import SubwordConfig, SubwordFeaturizer
+
+    df = tiny_catalog(120, seed=0)
+    tokenizer = Tokenizer(kind="whitespace")
+    tokens = tokenize_catalog(df, tokenizer)
+    vocab = Vocab.build(tokens["title"] + tokens["mall"])
+    leaves = label_list(df["category"])
+    featurizer = SubwordFeaturizer(SubwordConfig(buckets=2**12, kiwi_tokens=False, title_maxn=0))
+    cfg = TextCNNConfig(vocab_size=len(vocab), n_classes=len(leaves), cnn=False, wide_buckets=2**10, wide_l2=1e-3)
+    texts = {"title": df["title"].tolist(), "mall": df["mall_category"].tolist()}
+    ds = make_dataset(tokens, vocab, encode_labels(df["category"], leaves), cfg=cfg, featurizer=featurizer, texts=texts)
+    torch.manual_seed(0)
+    model = TextClassifier(cfg)
+    model.fit_idf(ds.tensors["bag"].numpy())
+    with torch.no_grad():
+        model.wide.weight.normal_()
+    model.eval()
+    save_text_model(tmp_path / "w", model, vocab, leaves, cfg, "whitespace", featurizer)
+    predictor = TextPredictor.load(tmp_path / "w")
+    assert torch.equal(predictor.model.wide_idf, model.wide_idf) and predictor.model.wide_idf.max() > 1
+    items = [predictor.preprocess(t, m) for t, m in zip(df["title"][:5], df["mall_category"][:5], strict=True)]
+    with torch.no_grad():
+        expected = torch.softmax(model(bag=ds.tensors["bag"][:5]), 1)
+    assert torch.allclose(predictor.forward(predictor.collate(items)), expected, atol=1e-6)

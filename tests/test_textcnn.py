@@ -47,3 +47,52 @@ def test_training_reduces_loss_on_tiny_set():
     losses = [row["train_loss"] for row in result.history]
     assert losses[-1] < 0.5 * losses[0]
     assert max(row["val_acc"] for row in result.history) > 0.8
+
+
+def wide_model(buckets=64, k=3, l2=0.1):
+    cfg = TextCNNConfig(vocab_size=10, n_classes=k, cnn=False, wide_buckets=buckets, wide_l2=l2)
+    return TextClassifier(cfg)
+
+
+def test_wide_idf_is_one_for_a_feature_every_product_has_and_larger_for_rare_ones():
+    model = wide_model()
+    bags = np.array([[5, 7, 7, 0], [5, 9, 0, 0], [5, 0, 0, 0]])  # 5 in all, 7 twice in one product, 9 once
+    model.fit_idf(bags)
+    idf = model.wide_idf
+    assert idf[5].item() == 1.0
+    assert idf[7].item() == idf[9].item() > 1.0  # document frequency: a repeat in one product counts once
+    assert idf[7].item() < idf[11].item()  # a feature no product has is rarer still
+
+
+def test_wide_rows_fold_ids_into_the_table_and_keep_padding():
+    model = wide_model(buckets=16)
+    rows = model.wide_rows(torch.tensor([[0, 1, 15, 16, 1000]]))
+    assert rows[0, 0] == 0 and (rows[0, 1:] >= 1).all() and (rows < 16).all()
+    assert rows[0, 1] == 1 and rows[0, 3] == 1  # ids 1 and 16 fold onto the same row (16 - 1 = 15 rows)
+
+
+def test_wide_penalty_reaches_only_the_rows_the_batch_used():
+    model = wide_model(buckets=32, l2=0.5)
+    with torch.no_grad():
+        model.wide.weight.normal_()
+    model.train()
+    model(bag=torch.tensor([[3, 4, 0], [4, 0, 0]]))
+    penalty = model.penalty()
+    expected = 0.25 * (model.wide.weight[3].pow(2).sum() + model.wide.weight[4].pow(2).sum())
+    assert torch.isclose(penalty, expected)
+    penalty.backward()
+    grad = model.wide.weight.grad.to_dense()
+    assert grad.abs().sum(1).nonzero().flatten().tolist() == [3, 4]
+
+
+def test_wide_branch_alone_learns_a_keyword_task_with_the_hinge_loss():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 300)
+    bag = rng.integers(10, 60, (300, 6))
+    bag[:, 0] = 2 + y  # one keyword per class
+    ds = ArrayDataset(bag=bag, label=y, idx=np.arange(300))
+    model = wide_model(buckets=64, l2=1e-4)
+    model.fit_idf(bag)
+    result = fit(model, ds, ds, TrainConfig(epochs=20, lr=0.05, sparse_lr=0.1, num_threads=1, progress=False,
+                                            loss="ovr_hinge", monitor="val_acc", patience=20))
+    assert result.history[-1]["val_acc"] > 0.95

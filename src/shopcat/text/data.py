@@ -62,7 +62,7 @@ def encode_inputs(tokens: dict, vocab, cfg, featurizer=None, texts: dict | None 
             arrays["title_grams"] = featurizer.token_grams(tokens["title"], cfg.title_len)
             if use_mall:
                 arrays["mall_grams"] = featurizer.token_grams(tokens["mall"], cfg.mall_len)
-    if cfg.bag_buckets:
+    if cfg.bag_buckets or getattr(cfg, "wide_buckets", 0):
         titles = list(texts["title"])
         malls = [mall_text(m) for m in texts["mall"]] if use_mall else None
         arrays["bag"] = featurizer.bags(titles, tokens["title"], malls, tokens["mall"] if use_mall else None)

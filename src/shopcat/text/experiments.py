@@ -89,9 +89,11 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
                 lr: float = 1e-3, patience: int = 5, seed: int = 0, progress: bool = False,
                 num_threads: int | None = None, cnn: bool = True, token_ngrams: bool = False, bag: bool = False,
                 subword: dict | None = None, bag_dim: int = 100, bag_dropout: float = 0.3,
+                wide: bool = False, wide_buckets: int = 2**16, wide_l2: float = 2e-4,
                 embed_dropout: float = 0.0, monitor: str = "val_acc", schedule: str = "cosine",
                 warmup_frac: float = 0.05, label_smoothing: float = 0.1, weight_decay: float = 0.01,
-                sparse_lr: float | None = 0.01, fit_kwargs: dict | None = None, logits: bool = False) -> dict:
+                sparse_lr: float | None = 0.01, loss: str = "softmax", fit_kwargs: dict | None = None,
+                logits: bool = False) -> dict:
     """Train one TextCNN variant and score it. embedding: 'random' | 'w2v-frozen' | 'w2v-tuned'.
 
     Word2Vec settings: `w2v` holds W2VConfig fields (window, joint sentences, fastText, post-processing;
@@ -130,14 +132,14 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
                                            corpus.tokens["train"]["mall"] if use_mall else None, w2v_cfg,
                                            dim=embed_dim, seed=seed, extra=w2v_extra)
         w2v_seconds = time.time() - t_w2v
-    featurizer = SubwordFeaturizer(SubwordConfig(**(subword or {}))) if (token_ngrams or bag) else None
+    featurizer = SubwordFeaturizer(SubwordConfig(**(subword or {}))) if (token_ngrams or bag or wide) else None
     buckets = featurizer.cfg.buckets if featurizer else 0
     cfg = TextCNNConfig(vocab_size=len(vocab), n_classes=len(corpus.leaves), embed_dim=embed_dim, n_maps=n_maps,
                         fcl_dim=fcl_dim, dropout=dropout, use_mall=use_mall, title_len=title_len,
                         mall_len=mall_len, freeze_embedding=embedding == "w2v-frozen", cnn=cnn,
                         ngram_buckets=buckets if (token_ngrams and cnn) else 0, bag_buckets=buckets if bag else 0,
-                        bag_dim=bag_dim, bag_dropout=bag_dropout,
-                        embed_dropout=embed_dropout)
+                        bag_dim=bag_dim, bag_dropout=bag_dropout, embed_dropout=embed_dropout,
+                        wide_buckets=wide_buckets if wide else 0, wide_l2=wide_l2)
     config.seed_everything(seed)
     model = TextClassifier(cfg, embedding=matrix)
     start_geometry = (geometry(model.embedding.weight.detach().cpu().numpy(), vocab, corpus.leaves, seed=seed)
@@ -150,12 +152,15 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
         return make_dataset(corpus.tokens[split], vocab, labels, cfg=cfg, featurizer=featurizer, texts=texts)
 
     train_ds, val_ds = dataset("train", corpus.y_train), dataset("val", corpus.y_val)
+    if wide:
+        model.fit_idf(train_ds.tensors["bag"].numpy())
     test_ds = dataset("test", np.zeros(len(corpus.test), dtype=np.int64))
     t_fit = time.time()
     result = fit(model, train_ds, val_ds, TrainConfig(
         epochs=epochs, lr=lr, batch_size=batch_size, patience=patience, seed=seed, num_threads=num_threads,
         progress=progress, monitor=monitor, schedule=schedule, warmup_frac=warmup_frac,
-        label_smoothing=label_smoothing, weight_decay=weight_decay, sparse_lr=sparse_lr), **(fit_kwargs or {}))
+        label_smoothing=label_smoothing, weight_decay=weight_decay, sparse_lr=sparse_lr, loss=loss),
+        **(fit_kwargs or {}))
     train_seconds = time.time() - t_fit
     test_logits = predict(result.model, test_ds, batch_size=512)
     pred = [corpus.leaves[i] for i in test_logits.argmax(1)]

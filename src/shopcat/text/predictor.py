@@ -25,7 +25,7 @@ def save_text_model(folder, model, vocab, labels: list[str], cfg, tokenizer, fea
     featurizer: the SubwordFeaturizer of a model with n-gram inputs (None for a plain TextCNN)."""
     from shopcat.models.saved import write_model
 
-    if (cfg.ngram_buckets or cfg.bag_buckets) and featurizer is None:
+    if (cfg.ngram_buckets or cfg.bag_buckets or cfg.wide_buckets) and featurizer is None:
         raise ValueError("this model reads hashed n-grams: pass the featurizer it was trained with")
     return write_model(folder, "text", model, vocab, labels, tokenizer, featurizer, card)
 

@@ -10,7 +10,13 @@ Two optional additions read the hashed character n-grams of `shopcat.text.subwor
 - `bag_buckets > 0`: a fastText-style linear branch, the mean of the product's hashed features (tokens,
   bigrams, space-free title character n-grams) -> one logit per leaf, added to the CNN's logits. A linear
   model over character n-grams is what the TF-IDF peer is; it learns from a handful of rows per leaf,
-  which the CNN does not. `cnn=False` keeps the bag branch alone (our own fastText).
+  which the CNN does not. `cnn=False` keeps the bag branch alone (our own fastText);
+- `wide_buckets > 0`: a wide branch (Cheng et al. 2016's wide & deep), a full-rank linear layer from the same
+  hashed features, TF-IDF weighted and L2-normalised per product as the peer's are, straight to the leaves
+  with no bottleneck. The bag's 64-100 dimensions are a low-rank linear model, and a leaf seen three times
+  cannot claim its own direction in it; in the wide layer every feature has its own weight per leaf. Its
+  weights are L2-penalised (`wide_l2`, on the rows a batch touches: `penalty()`); trained with the
+  one-vs-rest hinge loss it is a linear SVM learned by the same loop, beside the CNN.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ class TextCNNConfig:
     bag_dim: int = 64
     bag_dropout: float = 0.0  # share of a product's hashed features dropped at random while training
     embed_dropout: float = 0.0  # dropout on the token embeddings (before the convolutions)
+    wide_buckets: int = 0  # rows of the wide branch's table (0: no wide branch); bag ids are folded into them
+    wide_l2: float = 0.0  # L2 penalty on the wide weights a batch touches
 
 
 class TextCNN(nn.Module):
@@ -93,9 +101,10 @@ class TextClassifier(nn.Module):
     def __init__(self, cfg: TextCNNConfig, embedding: np.ndarray | None = None):
         super().__init__()
         self.cfg = cfg
-        if not cfg.cnn and not cfg.bag_buckets:
-            raise ValueError("a TextClassifier needs the CNN (cnn=True) or a bag branch (bag_buckets > 0)")
-        self.title = self.mall = self.bag = None
+        if not cfg.cnn and not cfg.bag_buckets and not cfg.wide_buckets:
+            raise ValueError("a TextClassifier needs the CNN (cnn=True), a bag or a wide branch")
+        self.title = self.mall = self.bag = self.wide = None
+        self._wide_rows = None
         if cfg.cnn:
             self.embedding = make_embedding(cfg.vocab_size, cfg.embed_dim, embedding, cfg.freeze_embedding)
             subword = (nn.EmbeddingBag(cfg.ngram_buckets, cfg.embed_dim, mode="mean", padding_idx=0, sparse=True)
@@ -115,6 +124,11 @@ class TextClassifier(nn.Module):
         if cfg.bag_buckets:
             self.bag = nn.EmbeddingBag(cfg.bag_buckets, cfg.bag_dim, mode="mean", padding_idx=0, sparse=True)
             self.bag_head = nn.Linear(cfg.bag_dim, cfg.n_classes)
+        if cfg.wide_buckets:
+            self.wide = nn.EmbeddingBag(cfg.wide_buckets, cfg.n_classes, mode="sum", sparse=True)
+            nn.init.zeros_(self.wide.weight)
+            self.wide_bias = nn.Parameter(torch.zeros(cfg.n_classes))
+            self.register_buffer("wide_idf", torch.ones(cfg.wide_buckets))  # set from training rows: fit_idf
 
     def forward(self, title: torch.Tensor | None = None, mall: torch.Tensor | None = None,
                 title_grams: torch.Tensor | None = None, mall_grams: torch.Tensor | None = None,
@@ -126,10 +140,39 @@ class TextClassifier(nn.Module):
                 code = torch.cat([code, self.mall(mall, mall_grams)], dim=1)
             logits = self.head(self.dropout(F.relu(self.hidden(code))))
         if self.bag is not None:
+            seen = bag
             if self.training and self.cfg.bag_dropout > 0:  # a product seen with a random part of its features
-                bag = bag.masked_fill(torch.rand(bag.shape, device=bag.device) < self.cfg.bag_dropout, 0)
-            logits = logits + self.bag_head(self.bag(bag))
+                seen = bag.masked_fill(torch.rand(bag.shape, device=bag.device) < self.cfg.bag_dropout, 0)
+            logits = logits + self.bag_head(self.bag(seen))
+        if self.wide is not None:
+            rows = self.wide_rows(bag)
+            weights = self.wide_idf[rows] * (rows > 0)
+            weights = weights / weights.norm(dim=1, keepdim=True).clamp_min(1e-8)
+            logits = logits + self.wide(rows, per_sample_weights=weights) + self.wide_bias
+            self._wide_rows = rows if self.training else None
         return logits
+
+    def wide_rows(self, bag: torch.Tensor) -> torch.Tensor:
+        """The wide table's rows for hashed bag ids (1..B-1 folded into 1..wide_buckets-1; 0 stays padding)."""
+        return torch.where(bag > 0, (bag - 1) % (self.cfg.wide_buckets - 1) + 1, torch.zeros_like(bag))
+
+    @torch.no_grad()
+    def fit_idf(self, bags: np.ndarray) -> None:
+        """Smoothed inverse document frequency of each wide row over the training products' bags (as
+        scikit-learn's TfidfVectorizer: log((1 + n) / (1 + df)) + 1). Kept in the state dict, so served."""
+        rows = self.wide_rows(torch.as_tensor(bags, dtype=torch.long))
+        df = torch.zeros(self.cfg.wide_buckets)
+        for row in rows:  # one product counts once per feature
+            df[torch.unique(row[row > 0])] += 1
+        self.wide_idf.copy_(torch.log((1 + len(bags)) / (1 + df)) + 1)
+
+    def penalty(self) -> torch.Tensor | float:
+        """wide_l2 / 2 * squared norm of the wide rows the last training batch used (sparse gradient)."""
+        if self.wide is None or not self.cfg.wide_l2 or self._wide_rows is None:
+            return 0.0
+        used = torch.unique(self._wide_rows)
+        used = used[used > 0]  # row 0 is padding
+        return 0.5 * self.cfg.wide_l2 * F.embedding(used, self.wide.weight, sparse=True).pow(2).sum()
 
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -263,6 +263,8 @@ def fit(
                                          cfg.loss, cfg.label_smoothing)
             w_dev = w.to(device)
             loss = (per_sample * w_dev).sum() / w_dev.sum().clamp_min(1e-8)
+            if hasattr(model, "penalty"):  # a model's own regulariser, e.g. the wide branch's L2
+                loss = loss + model.penalty()
             for opt in optimizers:
                 opt.zero_grad(set_to_none=True)
             loss.backward()
