@@ -159,6 +159,46 @@ def vocabulary_growth(titles: list[str], sizes: list[int], seed: int = 0) -> pd.
     return out
 
 
+def _cosine(a: dict, b: dict) -> float:
+    dot = sum(v * b.get(k, 0) for k, v in a.items())
+    norm = np.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+    return float(dot / norm) if norm else float("nan")
+
+
+def sibling_context_similarity(df: pd.DataFrame, min_tokens: int = 1500, seed: int = 0) -> dict[str, float]:
+    """How alike the contexts of sibling leaves are: cosine between the count vectors of the words other than
+    leaf nouns in two leaves' titles, averaged over sibling pairs and over same-domain non-sibling pairs, beside
+    the cosine between two random halves of one leaf's own titles (what identical contexts would score).
+    Leaves with fewer than min_tokens such words are left out."""
+    from collections import Counter
+
+    from shopcat.sim.taxonomy import leaf_nouns, siblings
+
+    truth = (df["true_category"] if "true_category" in df else df["category"]).astype(str)
+    leaves = sorted(set(truth))
+    nouns = {w.lower() for leaf in leaves for w in leaf_nouns(leaf)}
+    half = np.random.default_rng(seed).random(len(df)) < 0.5
+    counts: dict[tuple[str, bool], Counter] = {}
+    for leaf, title, h in zip(truth.tolist(), df["title"].astype(str).tolist(), half.tolist(), strict=True):
+        counts.setdefault((leaf, h), Counter()).update(t for t in map(str.lower, tokens(title)) if t not in nouns)
+    whole = {x: counts.get((x, True), Counter()) + counts.get((x, False), Counter()) for x in leaves}
+    big = [x for x in leaves if sum(whole[x].values()) >= min_tokens]
+    sib = siblings(leaves)
+    index = {x: i for i, x in enumerate(leaves)}
+    pairs = [(a, b) for i, a in enumerate(big) for b in big[i + 1:]]
+    is_sib = [index[b] in sib[index[a]] for a, b in pairs]
+    same_dom = [a.split(">")[0] == b.split(">")[0] for a, b in pairs]
+    sims = [_cosine(whole[a], whole[b]) for a, b in pairs]
+    return {
+        "sibling pairs": float(np.mean([c for c, s in zip(sims, is_sib, strict=True) if s])) if any(is_sib) else float("nan"),
+        "same-domain non-sibling pairs": float(np.mean([c for c, s, d in zip(sims, is_sib, same_dom, strict=True)
+                                                        if d and not s])) if any(same_dom) else float("nan"),
+        "within leaf (two halves)": float(np.mean([_cosine(counts[(x, True)], counts[(x, False)]) for x in big])),
+        "n sibling pairs": int(sum(is_sib)),
+        "n leaves": len(big),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the realism table (sim vs real, ratio) and, on request, how the vocabulary grows."""
     import argparse
