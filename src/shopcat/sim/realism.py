@@ -6,7 +6,7 @@ characters and tokens, share of model-code tokens, of number+unit tokens (500ml,
 own patterns) and of brand tokens, and the Heaps' law exponent of vocabulary growth (V ~ N^beta). Differences
 over 20% are flagged: they say where the simulator is not real.
 
-    python -m shopcat.sim.realism --products 60000 --growth 10000,50000,200000
+    shopcat realism --products 60000 --growth 10000,50000,200000   (or python -m shopcat.sim.realism ...)
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from shopcat.sim import simulate_catalog
 
-    parser = argparse.ArgumentParser(prog="python -m shopcat.sim.realism", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="shopcat realism", description=main.__doc__)
     parser.add_argument("--products", type=int, default=60_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--taxonomy", default=None)
