@@ -93,12 +93,13 @@ def title_stats(df: pd.DataFrame, seed: int = 0) -> dict[str, float]:
 
 
 def realism_table(sim_df: pd.DataFrame, real_df: pd.DataFrame | None = None, seed: int = 0,
-                  tolerance: float = 0.20) -> pd.DataFrame:
+                  tolerance: float = 0.20, draws: int = 5) -> pd.DataFrame:
     """Real vs simulated title statistics in one table, with sim/real ratio, relative difference and a >20% flag.
 
-    `sim (same leaves)` has as many simulated products as the real sample, in the real rows' leaves and
-    proportions (so Heaps' exponents compare at equal size): the catalog's own rows of those leaves when it
-    has enough, else titles the simulator writes for them with the catalog's parameters (simulate_titles).
+    `sim (same leaves)` is simulated products of the real rows' leaves, in their proportions: the catalog's own
+    rows of those leaves when it has as many as the real sample, else `draws` times as many titles written for
+    them by the simulator with the catalog's parameters (simulate_titles), so that the simulated side of a
+    share is not noisier than the real one; Heaps' exponent always comes from as many titles as the real rows.
     `sim (all)` is a random sample of the whole simulated catalog of the same size. The ratio and the flag
     compare `sim (same leaves)` with the real rows.
     """
@@ -116,7 +117,7 @@ def realism_table(sim_df: pd.DataFrame, real_df: pd.DataFrame | None = None, see
 
         params = sim_df.attrs.get("sim_params", {})
         taxonomy = params.get("taxonomy")
-        same = simulate_titles(real_leaves.tolist(), seed=seed,
+        same = simulate_titles(real_leaves.tolist() * draws, seed=seed,
                                taxonomy=None if taxonomy in (None, "builtin") else taxonomy,
                                **{k: v for k, v in params.items() if k in DEFAULTS})
         source = "simulate_titles"
@@ -126,6 +127,8 @@ def realism_table(sim_df: pd.DataFrame, real_df: pd.DataFrame | None = None, see
     real_s = title_stats(real_df, seed)
     all_s = title_stats(whole, seed)
     same_s = title_stats(same, seed) if same is not None else {k: float("nan") for k in real_s}
+    if same is not None and len(same) > n:
+        same_s["Heaps exponent beta"] = heaps_beta(same["title"].astype(str).tolist()[:n], np.random.default_rng(seed))
     rows = []
     for k, r in real_s.items():
         compared = same_s[k] if same is not None else all_s[k]

@@ -149,12 +149,33 @@ UNIT_VALUES = {
 UNIT_KINDS = {  # domain (or second-level group) -> the kinds of amount its leaves sell in
     "패션의류": ["장", "개"], "패션잡화": ["mm", "켤레", "족", "개"], "화장품/미용": ["ml", "g", "개입", "매"],
     "디지털/가전": ["GB", "W", "mAh", "인치", "m", "개"], "가구/인테리어": ["cm", "개", "인", "m"],
-    "출산/육아": ["매", "팩", "개입", "ml", "g", "단계"], "식품": ["g", "kg", "ml", "L", "개입", "봉", "박스", "포", "정"],
+    "출산/육아": ["매", "팩", "개입", "ml", "g", "단계"], "식품": ["g", "kg", "ml", "L", "개입", "봉", "박스"],
     "스포츠/레저": ["개", "cm", "인", "m", "kg"], "생활/건강": ["ml", "L", "개입", "롤", "매", "개", "kg"],
     "여가/생활편의": ["인", "매"], "도서": ["권"],
     "주방용품": ["ml", "L", "개"], "반려동물": ["kg", "g", "개입"], "생활용품": ["롤", "매", "개입"], "건강식품": ["정", "포", "g"],
+    "과일": ["kg", "개입", "박스"], "채소": ["kg", "g", "봉"], "축산물": ["g", "kg"], "수산물": ["kg", "g", "팩"],
     "음료": ["ml", "L", "병", "개입"], "컴퓨터": ["인치", "GB"], "휴대폰": ["GB"], "기저귀": ["매", "팩", "단계"],
 }
+
+# Leaves whose name says what they are measured in (a tumbler in ml, shoes in mm, a phone in GB); '$': the
+# name ends with the word (운동화, not 화장대).
+UNIT_HINTS = [("컵", "ml"), ("텀블러", "ml"), ("병", "ml"), ("생수", "L"), ("사료", "kg"), ("모래", "kg"),
+              ("폰", "GB"), ("태블릿", "GB"), ("아이패드", "GB"), ("SSD", "GB"), ("메모리", "GB"), ("모니터", "인치"),
+              ("TV", "인치"), ("노트북", "인치"), ("화$", "mm"), ("부츠", "mm"), ("샌들", "mm"), ("슬리퍼", "mm"),
+              ("배터리", "mAh"), ("충전기", "W"), ("크림", "ml"), ("로션", "ml"), ("에센스", "ml"), ("토너", "ml"),
+              ("샴푸", "ml"), ("워시", "ml"), ("기저귀", "매"), ("물티슈", "매"), ("화장지", "롤"), ("세제", "L")]
+
+
+def unit_kinds_of(leaf: str, world: np.random.Generator) -> list[str]:
+    """The one or two kinds of amount a leaf sells in: its name's hint, else from its group's or domain's."""
+    parts = leaf.split(">")
+    kinds = UNIT_KINDS.get(parts[1] if len(parts) > 2 else "", UNIT_KINDS.get(parts[0], ["개"]))
+    hint = [u for word, u in UNIT_HINTS
+            if (parts[-1].endswith(word[:-1]) if word.endswith("$") else word in parts[-1])][:1]
+    chosen = hint or [kinds[int(world.integers(0, len(kinds)))]]
+    if world.random() < 0.4:  # a second kind: a count beside the capacity, or another size
+        chosen.append(kinds[int(world.integers(0, len(kinds)))])
+    return list(dict.fromkeys(chosen))
 
 
 def unit_token(kind: str, value: float) -> str:
@@ -247,9 +268,7 @@ def leaf_tables(leaves: list[str], sibling_idx: list[list[int]], lookalike_idx: 
         pool = [w for w in dict.fromkeys(GROUP_ATTRS.get(group, ATTRS.get(parts[0], "")).split() + USE_WORDS
                                          + MODIFIERS) if w not in owner]
         modifiers.append([pool[j] for j in world.permutation(len(pool))[:N_LEAF_MODIFIERS]])
-        kinds = UNIT_KINDS.get(group, UNIT_KINDS.get(parts[0], ["개"]))
-        chosen = [kinds[j] for j in sorted(world.permutation(len(kinds))[:1 + int(world.random() < 0.4)])]
-        every = [unit_token(k, v) for k in chosen for v in UNIT_VALUES[k]]
+        every = [unit_token(k, v) for k in unit_kinds_of(leaf, world) for v in UNIT_VALUES[k]]
         units.append([every[j] for j in world.permutation(len(every))[:N_LEAF_UNITS]])
         all_units.append(every)
     return dict(nouns=nouns, qualifiers=qualifiers, cross=cross, lines=lines, owner=owner, modifiers=modifiers,
@@ -401,7 +420,10 @@ def build_titles(rng: np.random.Generator, leaf: np.ndarray, leaves: list[str], 
         word = attrs.pick(rng, group, zipf=True)
         word = np.where(coin(p["use_word_rate"]), use_words[rng.integers(0, len(use_words), n)], word)
         word = np.where(coin(p["leaf_modifier_rate"]), leaf_mods.pick(rng, leaf, zipf=True), word)
-        word = np.where(coin(p["compound_rate"]), word + attrs.pick(rng, group), word)  # '보온보냉', '원터치빨대'
+        second = attrs.pick(rng, group)
+        korean = np.array([not a[-1:].isascii() and not b[:1].isascii()
+                           for a, b in zip(word.tolist(), second.tolist(), strict=True)])
+        word = np.where(coin(p["compound_rate"]) & korean, word + second, word)  # '보온보냉', '원터치빨대'
         descs.append(np.where(n_desc > k, word, ""))
     for k in range(1, len(descs)):  # no word twice in a row of picks
         for j in range(k):
