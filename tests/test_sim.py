@@ -151,3 +151,61 @@ def test_naver_taxonomy_option():
         pytest.skip(f"Naver category tree not available: {err}")
     assert df["true_category"].str.split(">").str[0].nunique() == 11
     assert df["true_category"].nunique() > 1000
+
+
+def test_realism_statistics_within_20_percent_of_the_real_rows(catalog):
+    from shopcat.sim.realism import load_real_sample, realism_table
+
+    try:
+        real = load_real_sample()
+    except FileNotFoundError as err:
+        pytest.skip(f"shared Naver API sample not available: {err}")
+    table = realism_table(catalog, real).set_index("measure")
+    wanted = {"title length (chars)", "title length (tokens)", "model-code token share", "number+unit token share",
+              "brand token share", "titles with a model code", "Heaps exponent beta"}
+    assert wanted <= set(table.index)
+    assert table.attrs["rows"]["sim same leaves"] >= len(real)
+    off = table.loc[(table["ratio"] - 1).abs() > 0.20, ["real", "sim (same leaves)", "ratio"]]
+    assert off.empty, f"simulated titles more than 20% off the real ones:\n{off}"
+
+
+def test_vocabulary_grows_like_a_real_catalogs():
+    from shopcat.sim.realism import vocabulary_growth
+
+    titles = simulate_catalog(40_000, seed=0)["title"].tolist()
+    growth = vocabulary_growth(titles, [20_000, 40_000]).set_index("titles")
+    # 20,000 real titles hold 28,652 distinct words (issue 12); the old simulator's held 14,982
+    assert growth.loc[20_000, "distinct"] > 22_000
+    beta = growth.loc[40_000, "beta (from previous)"]
+    assert 0.6 <= beta <= 0.85  # Heaps' law as in the real rows (0.72), not a vocabulary that saturates
+    assert growth.loc[40_000, "distinct"] > 1.5 * growth.loc[20_000, "distinct"]
+
+
+def test_same_ids_same_words_and_same_seed_same_titles():
+    from shopcat.sim import lexicon, simulate_titles
+
+    h = lexicon.mix(20240101, np.arange(5), 3)
+    assert (h == lexicon.mix(20240101, np.arange(5), 3)).all() and len(set(h.tolist())) == 5
+    assert [lexicon.brand_name(int(x)) for x in h] == [lexicon.brand_name(int(x)) for x in h.copy()]
+    leaves = ["생활/건강>주방용품>잔/컵>텀블러"] * 300
+    a, b = simulate_titles(leaves, seed=4), simulate_titles(leaves, seed=4)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["title"].equals(simulate_titles(leaves, seed=5)["title"])
+
+
+def test_sibling_leaves_have_their_own_contexts(catalog):
+    from shopcat.sim.realism import sibling_context_similarity
+    from shopcat.sim.taxonomy import siblings
+    from shopcat.sim.titles import leaf_tables
+
+    leaves = builtin_leaves()
+    sib = siblings(leaves)
+    tables = leaf_tables(leaves, sib, lookalikes(leaves))
+    overlap = [len(set(tables["modifiers"][i]) & set(tables["modifiers"][j])) / len(tables["modifiers"][i])
+               for i in range(len(leaves)) for j in sib[i]]
+    assert np.mean(overlap) < 0.5
+    # sibling leaves' titles (their words other than leaf nouns) differ far more than two halves of one leaf's
+    # titles do; with the old shared pools the two were equal (0.91 against 0.88)
+    sim = sibling_context_similarity(catalog, min_tokens=500)
+    assert sim["n sibling pairs"] >= 10
+    assert sim["sibling pairs"] < sim["within leaf (two halves)"] - 0.15

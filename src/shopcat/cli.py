@@ -11,6 +11,7 @@ import sys
 VERBS = {
     "validate": ("shopcat.data.validate_cli", "cli_validate", "check a catalog file, write its rejects"),
     "simulate": ("shopcat.sim.cli", "cli_simulate", "write a simulated catalog (and images)"),
+    "realism": ("shopcat.sim.realism", "main", "simulated vs real title statistics (and vocabulary growth)"),
     "train": ("shopcat.train.catalog", "cli_train", "train the best measured model on your catalog, with a model card"),
     "predict": ("shopcat.models.predict", "cli_predict", "top-k categories for a title or a file, from any saved model"),
     "serve": ("shopcat.serve.pipeline", "cli_serve", "run the Kafka categorisation pipeline"),

@@ -40,18 +40,26 @@ DEFAULTS = dict(
     family_line_rate=0.8,  # phone/tablet/watch/buds (and their accessories) titles naming the shared line
     brand_rate=0.85,
     brand_bracket_rate=0.08,
+    leaf_brand_share=0.3,  # brands drawn from the leaf's own specialists instead of the domain's pool
+    brand_zipf=1.1,  # Zipf exponent of brand popularity over an unbounded pool (lower: a longer tail)
     line_rate=0.45,
-    model_code_rate=0.15,
+    line_zipf=1.2,  # Zipf exponent of a brand's product lines
+    model_code_rate=0.16,
+    code_zipf=1.1,  # Zipf exponent of a brand's models
     qualifier_rate=0.3,
     descriptor_count_probs=(0.02, 0.08, 0.2, 0.3, 0.25, 0.15),
+    leaf_modifier_rate=0.4,  # descriptors drawn from the leaf's own typical words
     colour_rate=0.25,
+    colour_compound_rate=0.3,  # 프로스트화이트, 미드나잇블루
     use_word_rate=0.3,  # descriptors drawn from the shared long tail of occasions and selling words
-    compound_rate=0.1,  # descriptors glued to a second one without a space
+    compound_rate=0.2,  # descriptors glued to a second one without a space
     season_gender_rate=0.2,
     spacing_rate=0.3,
     typo_rate=0.03,
     second_noun_rate=0.3,
-    unit_rate=0.4,
+    unit_rate=0.75,  # titles with an amount (500ml, 2kg, 30개입)
+    typical_unit_rate=0.8,  # amounts among the leaf's typical ones
+    second_unit_rate=0.15,
     option_rate=0.25,
     promo_rate=0.2,
 )
@@ -173,6 +181,23 @@ def simulate_catalog(n_products: int, seed: int = 0, taxonomy: str | None = None
     return df
 
 
+def simulate_titles(categories: list[str], seed: int = 0, taxonomy: str | None = None,
+                    **mechanism_params) -> pd.DataFrame:
+    """Titles the simulator writes for products of the given leaves (one row per entry, registration times
+    uniform over the three years): title, brand, true_category. Leaves not in the tree are dropped.
+
+    For comparing like with like: the real sample is 807 tumbler titles, and a catalog holds few of those."""
+    p = {**DEFAULTS, **mechanism_params}
+    leaves = load_leaves(taxonomy)
+    index = {x: i for i, x in enumerate(leaves)}
+    leaf = np.array([index[c] for c in categories if c in index], dtype=np.int64)
+    rng = np.random.default_rng([seed, 5])
+    tables = leaf_tables(leaves, siblings(leaves), lookalikes(leaves))
+    t = build_titles(rng, leaf, leaves, tables, rng.random(len(leaf)) * 0.999999, p)
+    return pd.DataFrame({"title": t["title"], "brand": t["brand"],
+                         "true_category": np.array(leaves, dtype=object)[leaf]})
+
+
 def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
     """Parquet with a fixed row order and no run-dependent metadata, so the same seed gives the same bytes."""
     import pyarrow as pa
@@ -186,4 +211,4 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["simulate_catalog", "leaf_time_truth", "write_parquet", "data_card", "realism_table", "simulate_annotator", "DEFAULTS"]
+__all__ = ["simulate_catalog", "simulate_titles", "leaf_time_truth", "write_parquet", "data_card", "realism_table", "simulate_annotator", "DEFAULTS"]
