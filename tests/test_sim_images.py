@@ -165,7 +165,10 @@ def test_grocery_photo_source():
 def test_photo_source_covers_a_coarser_leaf_from_its_finer_photo_classes():
     from shopcat.sim.images import grocery_photo_source, render_image
 
-    source = grocery_photo_source()
+    try:
+        source = grocery_photo_source()
+    except FileNotFoundError as err:
+        pytest.skip(f"grocery-store photos not available: {err}")
     assert source.covers("식품>과일>사과") and not source.covers("식품>과일>사")
     apples = {str(f) for f in source.files_for("식품>과일>사과")}
     assert len(apples) > 100 and all("/Apple/" in f for f in apples)
