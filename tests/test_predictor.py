@@ -14,12 +14,15 @@ from shopcat.text.tokenizer import Tokenizer
 from shopcat.text.vocab import Vocab
 
 
-def saved_model(folder):
+def tiny_corpus():
+    """A small catalog tokenised by whitespace: (catalog, tokens, vocabulary, leaves)."""
     df = tiny_catalog(120, seed=0)
-    tokenizer = Tokenizer(kind="whitespace")
-    tokens = tokenize_catalog(df, tokenizer)
-    vocab = Vocab.build(tokens["title"] + tokens["mall"])
-    leaves = label_list(df["category"])
+    tokens = tokenize_catalog(df, Tokenizer(kind="whitespace"))
+    return df, tokens, Vocab.build(tokens["title"] + tokens["mall"]), label_list(df["category"])
+
+
+def saved_model(folder):
+    df, tokens, vocab, leaves = tiny_corpus()
     cfg = TextCNNConfig(vocab_size=len(vocab), n_classes=len(leaves), embed_dim=8, n_maps=4, fcl_dim=8,
                         mall_maps=4, title_len=12, mall_len=6)
     torch.manual_seed(0)
@@ -132,11 +135,7 @@ def test_predict_a_bad_file_says_row_and_field_on_stderr(tmp_path, capsys):
 def test_a_wide_model_is_served_with_its_idf_weights(tmp_path):
     from shopcat.text.subword import SubwordConfig, SubwordFeaturizer
 
-    df = tiny_catalog(120, seed=0)
-    tokenizer = Tokenizer(kind="whitespace")
-    tokens = tokenize_catalog(df, tokenizer)
-    vocab = Vocab.build(tokens["title"] + tokens["mall"])
-    leaves = label_list(df["category"])
+    df, tokens, vocab, leaves = tiny_corpus()
     featurizer = SubwordFeaturizer(SubwordConfig(buckets=2**12, kiwi_tokens=False, title_maxn=0))
     cfg = TextCNNConfig(vocab_size=len(vocab), n_classes=len(leaves), cnn=False, wide_buckets=2**10, wide_l2=1e-3)
     texts = {"title": df["title"].tolist(), "mall": df["mall_category"].tolist()}
