@@ -14,6 +14,7 @@ VERBS = {
     "realism": ("shopcat.sim.realism", "main", "simulated vs real title statistics (and vocabulary growth)"),
     "train": ("shopcat.train.catalog", "cli_train", "train the best measured model on your catalog, with a model card"),
     "predict": ("shopcat.models.predict", "cli_predict", "top-k categories for a title or a file, from any saved model"),
+    "cmp": ("shopcat.models.cmp", "cli_cmp", "category matching probability: which categories a search query means"),
     "serve": ("shopcat.serve.pipeline", "cli_serve", "run the Kafka categorisation pipeline"),
     "produce": ("shopcat.serve.feed", "cli_produce", "feed a Kafka topic from a catalog file"),
     "reproduce": ("shopcat.reproduce.runner", "main", "rerun the experiment notebooks into reports/"),
