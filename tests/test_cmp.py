@@ -4,7 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shopcat.models.cmp import NoMatch, category_matching_probability, cli_cmp, matches, one_hot, total_variation
+from shopcat.models.cmp import (
+    NoMatch,
+    category_matching_probability,
+    cli_cmp,
+    matches,
+    one_hot,
+    total_variation,
+)
 
 LEAVES = ["디지털>휴대폰>스마트폰", "디지털>태블릿>태블릿PC", "생활>주방>텀블러"]
 TITLES = ["갤럭시 S24 자급제", "갤럭시탭 S9 WiFi", "스탠리 텀블러 591ml", "갤럭시 S23 울트라", "보온 텀블러 500ml"]
