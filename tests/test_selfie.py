@@ -102,7 +102,7 @@ def test_an_inert_hook_leaves_fit_bit_for_bit_unchanged():
     torch.manual_seed(0)
     plain = train_noisy("plain", MLP, ds, ds, cfg(epochs=3))
     for name, tensor in base.model.state_dict().items():
-        assert torch.equal(tensor, plain.fit.model.state_dict()[name])
+        assert torch.equal(tensor, plain.result.model.state_dict()[name])
 
 
 def test_batch_hook_labels_are_trained_on_and_recorded():

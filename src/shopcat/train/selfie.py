@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import torch
 
-from shopcat.train.loop import FitResult, TrainConfig, fit
+from shopcat.train.loop import TrainConfig, fit
 
 METHODS = ("plain", "small_loss", "selfie")
 CLEAN, REFURBISHED, DROPPED = 0, 1, 2  # a sample's last decision (Selfie.decision)
@@ -130,11 +131,11 @@ class Selfie:
 @dataclass
 class CleanResult:
     method: str
-    fit: FitResult  # the last run's
+    result: Any  # the last run's, as train_once returned it (a FitResult from train_noisy)
     observed: np.ndarray  # by idx: the dataset's label
     final_label: np.ndarray  # by idx: the label each training sample ends with
     dropped: np.ndarray  # by idx: True where the sample's last batch left it out
-    runs: list[dict] = field(default_factory=list)  # one FitResult.summary() per run (+ corrections so far)
+    runs: list[dict] = field(default_factory=list)  # per run: corrections so far (all and differing from observed)
     state: Selfie | None = None  # the prediction history and corrections ("plain" has none)
 
     def summary(self) -> dict:
@@ -142,13 +143,37 @@ class CleanResult:
                 "relabelled": int((self.final_label != self.observed).sum())}
 
 
+def run_method(method: str, train_once: Callable[[Callable | None, int], Any], observed: np.ndarray,
+               selfie: SelfieConfig | None = None) -> CleanResult:
+    """Train by one of METHODS. train_once(batch_hook, run) trains a freshly initialised model once with that
+    hook (None for "plain") and returns whatever the caller wants kept; SELFIE calls it once per restart."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    observed = np.asarray(observed)
+    if method == "plain":
+        return CleanResult(method, train_once(None, 0), observed, observed.copy(), np.zeros(len(observed), bool))
+    if selfie is None:
+        raise ValueError(f"method {method!r} needs a SelfieConfig (at least its noise_rate)")
+    if method == "small_loss":
+        selfie = replace(selfie, refurbish=False, restarts=0)
+    state = Selfie(len(observed), selfie)
+    runs = []
+    for run in range(selfie.restarts + 1):
+        state.new_run()
+        result = train_once(state.hook, run)
+        has = state.corrected >= 0
+        runs.append({"run": run, "corrected": int(has.sum()),
+                     "changed": int((has & (state.corrected != observed)).sum())})
+    final, dropped = state.outcome(observed)
+    return CleanResult(method, result, observed, final, dropped, runs, state)
+
+
 def dataset_labels(ds) -> np.ndarray:
     """The observed label of every training sample by idx (ArrayDataset, or any map-style dataset)."""
+    labels = np.empty(len(ds), dtype=np.int64)
     if hasattr(ds, "tensors"):
-        labels = np.empty(len(ds), dtype=np.int64)
         labels[ds.tensors["idx"].numpy()] = ds.tensors["label"].numpy()
         return labels
-    labels = np.empty(len(ds), dtype=np.int64)
     for i in range(len(ds)):
         item = ds[i]
         labels[int(item["idx"])] = int(item["label"])
@@ -157,30 +182,14 @@ def dataset_labels(ds) -> np.ndarray:
 
 def train_noisy(method: str, make_model: Callable[[], torch.nn.Module], train_ds, val_ds, cfg: TrainConfig,
                 selfie: SelfieConfig | None = None, **fit_kwargs) -> CleanResult:
-    """Train by one of METHODS; each run gets a fresh make_model() and cfg.epochs epochs (warm-up included).
+    """run_method with fit: each run trains make_model() for cfg.epochs epochs (warm-up included).
 
     fit_kwargs pass through to fit (sample_weight, logit_offset, ...); the batch hook is this module's. Early
     stopping applies to every run: keep cfg.patience long enough to see past the warm-up."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
-    observed = dataset_labels(train_ds)
-    if method == "plain":
-        result = fit(make_model(), train_ds, val_ds, cfg, **fit_kwargs)
-        return CleanResult(method, result, observed, observed.copy(), np.zeros(len(observed), bool),
-                           [result.summary()])
-    if selfie is None:
-        raise ValueError(f"method {method!r} needs a SelfieConfig (at least its noise_rate)")
-    if cfg.epochs <= selfie.warmup:
+    if method != "plain" and selfie is not None and cfg.epochs <= selfie.warmup:
         raise ValueError(f"cfg.epochs ({cfg.epochs}) must exceed the warm-up ({selfie.warmup}): nothing to clean")
-    if method == "small_loss":
-        selfie = SelfieConfig(**{**selfie.__dict__, "refurbish": False, "restarts": 0})
-    state = Selfie(len(observed), selfie)
-    runs = []
-    for _ in range(selfie.restarts + 1):
-        state.new_run()
-        result = fit(make_model(), train_ds, val_ds, cfg, batch_hook=state.hook, **fit_kwargs)
-        runs.append(result.summary() | {"corrected": int((state.corrected >= 0).sum()),
-                                        "corrected_changed": int(((state.corrected >= 0)
-                                                                  & (state.corrected != observed)).sum())})
-    final, dropped = state.outcome(observed)
-    return CleanResult(method, result, observed, final, dropped, runs, state)
+
+    def train_once(hook, run):
+        return fit(make_model(), train_ds, val_ds, cfg, batch_hook=hook, **fit_kwargs)
+
+    return run_method(method, train_once, dataset_labels(train_ds), selfie)
