@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from shopcat.train.audit import audit
+from shopcat.train.audit import audit, relabel_hits
 from shopcat.train.loop import ArrayDataset, TrainConfig, fit
 from shopcat.train.noise_rate import estimate_noise_rate
 from shopcat.train.selfie import (
@@ -170,6 +170,7 @@ def test_audit_on_a_hand_made_example():
     assert list(table.index) == ["all", "seller_abuse", "sibling", "clean"]
     assert table.loc["sibling", "relabel_recall"] == 0.5 and table.loc["seller_abuse", "drop_recall"] == 0.5
     assert table.loc["clean", "clean_damaged"] == 2
+    assert relabel_hits(observed, truth, final, dropped).tolist() == [True, False, False]  # rows 1, 3, 6
 
 
 def test_noise_rate_from_cross_validated_disagreement():

@@ -35,6 +35,13 @@ def _rates(observed, truth, final, dropped) -> dict:
     }
 
 
+def relabel_hits(observed, truth, final, dropped) -> np.ndarray:
+    """One flag per relabelled sample: does its new label equal the truth (for an interval on the precision)."""
+    observed, truth, final = (np.asarray(x) for x in (observed, truth, final))
+    relabelled = ~np.asarray(dropped, dtype=bool) & (final != observed)
+    return final[relabelled] == truth[relabelled]
+
+
 def audit(observed, truth, final, dropped, kind=None) -> pd.DataFrame:
     """Precision and recall of what was dropped and relabelled: one row for all samples, one per noise kind.
 
