@@ -1,3 +1,4 @@
+"""SELFIE, the small-loss baseline, fit's batch hook and the audit, on 2-D blobs with known flipped labels."""
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from shopcat.train.selfie import (
     Selfie,
     SelfieConfig,
     history_entropy,
+    run_method,
     small_loss_mask,
     train_noisy,
 )
@@ -178,3 +180,22 @@ def test_noise_rate_from_cross_validated_disagreement():
     torch.manual_seed(0)
     rate = estimate_noise_rate(MLP, ds, cfg(epochs=10), folds=3)
     assert 0.25 <= rate <= 0.4  # 0.3 flipped; the held-out models' own errors push it up a little
+
+
+def test_run_method_trains_once_per_restart_with_the_hook_and_plain_without():
+    calls = []
+
+    def train_once(hook, run):
+        calls.append((hook is not None, run))
+        return run
+
+    observed = np.zeros(5, dtype=np.int64)
+    assert run_method("plain", train_once, observed).result == 0 and calls == [(False, 0)]
+    calls.clear()
+    out = run_method("selfie", train_once, observed, SelfieConfig(noise_rate=0.2, restarts=2))
+    assert calls == [(True, 0), (True, 1), (True, 2)] and out.result == 2 and out.state.runs == 3
+    calls.clear()
+    run_method("small_loss", train_once, observed, SelfieConfig(noise_rate=0.2, restarts=2))
+    assert calls == [(True, 0)]  # selection alone: one run, no restarts
+    with pytest.raises(ValueError, match="method"):
+        run_method("coteaching", train_once, observed)
