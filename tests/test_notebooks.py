@@ -53,6 +53,8 @@ EXPECTED = {
     "09_trend": {"rows": {("per_system", "system"): {"all history", "last 6 months",
                                                      "recency-weighted (half-life 180 d)"},
                           ("by_kind", "kind"): {"trending", "seasonal", "non-seasonal"}}, "parts": 4},
+    "10_selfie": {"rows": {("per_seed", "system"): {"plain", "small_loss", "selfie"},
+                           ("audit", "group"): {"all", "clean"}}, "parts": 6},
     "12_explain": {"rows": {("decoding", "decoding"): {"leaf argmax", "consistent path decoding"}}, "parts": 2},
     "13_serving_throughput": {"rows": {("naive_runs", "mode"): {"naive"}}, "parts": 3},
 }

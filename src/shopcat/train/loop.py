@@ -4,12 +4,16 @@ A dataset item is a dict of tensors: the model's inputs plus "label" (long) and 
 id, 0 <= idx < number of training samples). The loop pops both and calls `model(**inputs) -> logits`.
 
 Every epoch it records each training sample's loss and prediction by idx (`FitResult.records`), so label
-cleaning (SELFIE refurbishing), imbalance reweighting and recency weighting plug in through three knobs
+cleaning (SELFIE refurbishing), imbalance reweighting and recency weighting plug in through four knobs
 instead of a second loop:
   - `sample_weight[idx]` scales each sample's loss (0 means the sample teaches nothing);
   - `sampler` decides which positions each epoch visits;
   - `label_hook(epoch, records) -> (new_labels or None, keep_mask or None)` runs after each epoch and may
     replace labels (an array by idx, negative = keep the dataset's label) or drop samples (keep_mask by idx).
+  - `batch_hook(epoch, idx, logits, labels, per_sample_loss) -> (labels or None, weights or None)` runs on
+    every training batch before the step, for methods that decide within a mini-batch (SELFIE's small-loss
+    selection, refurbished labels used in the same epoch): it may replace the batch's labels (the loss is
+    then recomputed) and multiply its weights (0 drops a sample). Records hold the labels it returned.
 """
 
 from __future__ import annotations
@@ -202,6 +206,7 @@ def fit(
     sample_weight: np.ndarray | None = None,
     sampler: Sampler | None = None,
     label_hook: Callable | None = None,
+    batch_hook: Callable | None = None,
     on_epoch: Callable | None = None,
     logit_offset: np.ndarray | torch.Tensor | None = None,
 ) -> FitResult:
@@ -261,6 +266,14 @@ def fit(
             logits = model(**batch)
             per_sample = per_sample_loss(logits if offset is None else logits + offset, labels.to(device),
                                          cfg.loss, cfg.label_smoothing)
+            if batch_hook is not None:
+                new_labels, new_weights = batch_hook(epoch, idx, logits.detach(), labels, per_sample.detach())
+                if new_labels is not None:
+                    labels = torch.as_tensor(new_labels, dtype=torch.long).cpu()
+                    per_sample = per_sample_loss(logits if offset is None else logits + offset, labels.to(device),
+                                                 cfg.loss, cfg.label_smoothing)
+                if new_weights is not None:
+                    w = w * torch.as_tensor(new_weights, dtype=torch.float32).cpu()
             w_dev = w.to(device)
             loss = (per_sample * w_dev).sum() / w_dev.sum().clamp_min(1e-8)
             if hasattr(model, "penalty"):  # a model's own regulariser, e.g. the wide branch's L2
