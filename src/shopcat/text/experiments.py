@@ -244,9 +244,7 @@ def free(result: dict) -> dict:
 
 def ensemble_levels(corpus: Corpus, runs: list[dict]) -> dict:
     """Per-level test accuracy of the runs' averaged softmax probabilities (an ensemble of run_textcnn results)."""
-    def softmax(x):
-        e = np.exp(x - x.max(1, keepdims=True))
-        return e / e.sum(1, keepdims=True)
+    from shopcat.models.calibration import softmax
 
     probs = np.mean([softmax(run["test_logits"]) for run in runs], axis=0)
     return level_accuracy(corpus.test_truth, [corpus.leaves[i] for i in probs.argmax(1)])
