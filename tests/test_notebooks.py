@@ -55,6 +55,9 @@ EXPECTED = {
                           ("by_kind", "kind"): {"trending", "seasonal", "non-seasonal"}}, "parts": 4},
     "10_selfie": {"rows": {("per_seed", "system"): {"plain", "small_loss", "selfie"},
                            ("audit", "group"): {"all", "clean"}}, "parts": 6},
+    "11_keyword_removal": {"rows": {("ladder", "system"): {"rule (mall category similarity)", CMP, "TextCNN + SELFIE",
+                                                           "TextCNN + SELFIE + keyword removal", PEER},
+                                    ("removal_audit", "group"): {"all", "clean"}}, "parts": 4},
     "12_explain": {"rows": {("decoding", "decoding"): {"leaf argmax", "consistent path decoding"}}, "parts": 2},
     "13_serving_throughput": {"rows": {("naive_runs", "mode"): {"naive"}}, "parts": 3},
 }
