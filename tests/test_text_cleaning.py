@@ -23,3 +23,4 @@ def test_selfie_on_the_textcnn_relabels_mostly_right_and_plain_touches_nothing()
     assert row.relabelled > 20 and row.relabel_precision >= 0.8  # 68 at 0.90 (seed 0); chance is 1/6
     assert row.noise_after < row.noise_before
     assert len(selfie["cleaning"]["runs"]) == 2 and selfie["dropped"].shape == (len(corpus.train),)
+    assert selfie["best_epoch"] > sc.warmup  # the model kept was trained on cleaned labels

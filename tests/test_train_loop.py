@@ -189,6 +189,17 @@ def test_early_stopping_stops_and_restores_the_best_epoch():
     assert not full.stopped_early and full.best_epoch == 7 and int(full.model.epoch) == 7
 
 
+def test_select_from_keeps_no_epoch_before_it():
+    script = [0.2, 0.9, 0.5, 0.6, 0.4, 0.3]  # the best validation accuracy comes at epoch 2
+    data = scripted_data()
+    free = fit(Scripted(script), data, data, cfg(epochs=6, patience=10, monitor="val_acc"))
+    assert free.best_epoch == 2
+    late = fit(Scripted(script), data, data, cfg(epochs=6, patience=10, monitor="val_acc", select_from=3))
+    assert late.best_epoch == 4 and int(late.model.epoch) == 4  # the best of epochs 3-6, not epoch 2
+    stop = fit(Scripted(script), data, data, cfg(epochs=6, patience=1, monitor="val_acc", select_from=3))
+    assert stop.best_epoch == 4 and len(stop.history) == 5  # patience counts from epoch 3 on
+
+
 def test_monitoring_validation_accuracy_without_a_validation_split_raises():
     with pytest.raises(ValueError, match="validation split"):
         fit(Linear(), blobs(), None, cfg(monitor="val_acc"))

@@ -39,7 +39,8 @@ def ladder_table(results: pd.DataFrame, peers: list[str] = (), metric: str = "le
         values = results.loc[results["system"] == name, metric]
         mean, lo, hi = accuracy_ci(values.to_numpy()) if len(values) > 1 else (float(values.mean()),) * 3
         previous = rungs[i - 1] if 0 < i < len(rungs) else ""
-        row = {"system": name, "kind": "rung" if i < len(rungs) else "peer", "previous": previous,
+        kind = "rung" if i < len(rungs) else ("oracle" if "oracle" in name else "peer")
+        row = {"system": name, "kind": kind, "previous": previous,
                metric: mean, f"{metric}_lo": lo, f"{metric}_hi": hi, "deck": DECK.get(name, ("", ""))[0],
                "deck_step": DECK.get(name, ("", ""))[1], "gain": None, "gain_lo": None, "gain_hi": None, "label": ""}
         if previous:

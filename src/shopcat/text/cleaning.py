@@ -2,7 +2,9 @@
 
 `run_cleaning` is `run_textcnn` with shopcat.train.selfie's batch hook, once per SELFIE restart; each
 restart draws fresh weights (seed + RESTART_STRIDE * run), run 0 starts from the same weights as plain
-training so the two are paired. On simulated data the training rows' `true_category` and `noise_kind`
+training so the two are paired. A cleaning run keeps its best validation epoch after the warm-up (plain
+training keeps its best of all epochs): the validation labels are noisy too, and at 40% noise their best
+epoch fell inside the warm-up, which returned the warm-up's weights, identical for every method. On simulated data the training rows' `true_category` and `noise_kind`
 judge what the method dropped and relabelled (shopcat.train.audit).
 """
 
@@ -24,6 +26,8 @@ def run_cleaning(corpus: Corpus, method: str, selfie: SelfieConfig | None = None
     if method != "plain" and selfie is not None and cnn_args.get("epochs", 30) <= selfie.warmup:
         raise ValueError(f"epochs must exceed the warm-up ({selfie.warmup}): nothing would be cleaned")
     extra = cnn_args.pop("fit_kwargs", None) or {}
+    if method != "plain" and selfie is not None:  # keep a post-warm-up epoch: one trained on the cleaned labels
+        cnn_args["select_from"] = max(cnn_args.get("select_from", 1), selfie.warmup + 1)
 
     def train_once(hook, run):
         fit_kwargs = {**extra, **({"batch_hook": hook} if hook is not None else {})}

@@ -93,7 +93,7 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
                 embed_dropout: float = 0.0, monitor: str = "val_acc", schedule: str = "cosine",
                 warmup_frac: float = 0.05, label_smoothing: float = 0.1, weight_decay: float = 0.01,
                 sparse_lr: float | None = 0.01, loss: str = "softmax", fit_kwargs: dict | None = None,
-                logits: bool = False) -> dict:
+                logits: bool = False, select_from: int = 1) -> dict:
     """Train one TextCNN variant and score it. embedding: 'random' | 'w2v-frozen' | 'w2v-tuned'.
 
     Word2Vec settings: `w2v` holds W2VConfig fields (window, joint sentences, fastText, post-processing;
@@ -159,7 +159,8 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
     result = fit(model, train_ds, val_ds, TrainConfig(
         epochs=epochs, lr=lr, batch_size=batch_size, patience=patience, seed=seed, num_threads=num_threads,
         progress=progress, monitor=monitor, schedule=schedule, warmup_frac=warmup_frac,
-        label_smoothing=label_smoothing, weight_decay=weight_decay, sparse_lr=sparse_lr, loss=loss),
+        label_smoothing=label_smoothing, weight_decay=weight_decay, sparse_lr=sparse_lr, loss=loss,
+        select_from=select_from),
         **(fit_kwargs or {}))
     train_seconds = time.time() - t_fit
     test_logits = predict(result.model, test_ds, batch_size=512)

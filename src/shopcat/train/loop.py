@@ -56,6 +56,9 @@ class TrainConfig:
     warmup_frac: float = 0.0  # warm-up as a share of all steps (the larger of the two counts wins)
     sparse_lr: float | None = None  # learning rate of sparse tables (None: lr); hashed n-gram bags want more
     loss: str = "softmax"  # or "ovr_hinge" / "ovr_logistic": one-vs-rest per leaf (see per_sample_loss)
+    select_from: int = 1  # first epoch whose weights can be kept as the best, and from which patience counts
+    # (label cleaning sets it past the warm-up: on noisy validation labels the best epoch can fall inside the
+    # warm-up, and the model kept would then never have seen a cleaned label)
 
 
 @dataclass
@@ -312,7 +315,9 @@ def fit(
             row["val_loss"], row["val_acc"] = row["train_loss"], float("nan")
 
         score = -row["val_loss"] if cfg.monitor == "val_loss" else row["val_acc"]
-        if best_score is None or score > best_score + cfg.min_delta:
+        if epoch < cfg.select_from:
+            pass  # not yet eligible (see TrainConfig.select_from)
+        elif best_score is None or score > best_score + cfg.min_delta:
             best_score, best_epoch, bad_epochs = score, epoch, 0
             best_state = copy.deepcopy(model.state_dict())
             if cfg.checkpoint:

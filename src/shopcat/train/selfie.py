@@ -189,6 +189,9 @@ def train_noisy(method: str, make_model: Callable[[], torch.nn.Module], train_ds
     if method != "plain" and selfie is not None and cfg.epochs <= selfie.warmup:
         raise ValueError(f"cfg.epochs ({cfg.epochs}) must exceed the warm-up ({selfie.warmup}): nothing to clean")
 
+    if method != "plain" and selfie is not None:  # keep an epoch trained on the cleaned labels (TrainConfig)
+        cfg = replace(cfg, select_from=max(cfg.select_from, selfie.warmup + 1))
+
     def train_once(hook, run):
         return fit(make_model(), train_ds, val_ds, cfg, batch_hook=hook, **fit_kwargs)
 
