@@ -52,3 +52,14 @@ def test_rows_put_06s_fused_model_after_the_textcnn():
     text = ladder_markdown(rows)
     assert "not reproduced" in text and "-5.0 [-7.0, -3.0]" in text
     assert ladder_rows(None) == [] and "once notebook 11 has run" in ladder_markdown([])
+
+
+def test_one_seed_gains_come_from_a_paired_bootstrap_over_test_items():
+    r = results()
+    one = r[r["seed"] == 0]
+    rng = np.random.default_rng(0)
+    hits = {name: rng.random(400) < value for name, value in zip(one["system"], one["leaf"], strict=True)}
+    hits[LADDER[1]] = hits[LADDER[0]] | (rng.random(400) < 0.5)  # every rule hit and more: a sure gain
+    table = ladder_table(one, correct=hits).set_index("system")
+    assert table.loc[LADDER[1], "gain_lo"] > 0 and table.loc[LADDER[1], "label"] == "reproduced"
+    assert ladder_table(one).set_index("system").loc[LADDER[1], "label"] == "inconclusive"  # no items: no interval

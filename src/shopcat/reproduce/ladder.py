@@ -27,12 +27,14 @@ DECK = {  # rung -> (the deck's figure for it, the deck's step that led there)
 FUSED_06 = "fused (name + mall + image)"
 
 
-def ladder_table(results: pd.DataFrame, peers: list[str] = (), metric: str = "leaf") -> pd.DataFrame:
+def ladder_table(results: pd.DataFrame, peers: list[str] = (), metric: str = "leaf",
+                 correct: dict | None = None) -> pd.DataFrame:
     """One row per rung present in `results` (one row per seed and system), then the peers.
 
     Columns: system, previous (the rung below, '' for the first and for peers), the mean over seeds and its
     95% interval, the gain over the previous rung with its paired interval and verdict label, and the deck's
-    figure and step."""
+    figure and step. With one seed, `correct` ({system: per-test-item hits}) gives each gain a paired
+    bootstrap over the test items instead of no interval."""
     rows = []
     rungs = [r for r in LADDER if r in set(results["system"])]
     for i, name in enumerate(rungs + [p for p in peers if p in set(results["system"])]):
@@ -44,7 +46,9 @@ def ladder_table(results: pd.DataFrame, peers: list[str] = (), metric: str = "le
                metric: mean, f"{metric}_lo": lo, f"{metric}_hi": hi, "deck": DECK.get(name, ("", ""))[0],
                "deck_step": DECK.get(name, ("", ""))[1], "gain": None, "gain_lo": None, "gain_hi": None, "label": ""}
         if previous:
-            ev = V.paired_systems(results, name, previous, metric=metric)
+            one_seed = results["seed"].nunique() == 1 and correct and name in correct and previous in correct
+            ev = (V.bootstrap_items(correct[name], correct[previous]) if one_seed
+                  else V.paired_systems(results, name, previous, metric=metric))
             verdict = V.judge(V.Claim(f"{name} beats {previous}", a=name, b=previous, deck=row["deck_step"]), ev)
             row.update(gain=ev.effect, gain_lo=ev.lo, gain_hi=ev.hi, label=verdict["label"])
         rows.append(row)

@@ -197,41 +197,46 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
 
 
 def run_fasttext(corpus: Corpus, *, use_mall: bool = True, seed: int | None = None, **params) -> dict:
-    """The fastText peer on one split: {"levels": per-level test accuracy, "seconds": fit + predict}.
+    """The fastText peer on one split: {"levels": per-level test accuracy, "seconds": fit + predict, "pred"}.
 
     params are FastTextPeer's (epoch, lr, dim, word_ngrams, minn, maxn, bucket); input text is the TF-IDF
     peer's (title, plus ' | ' and the mall category as words when use_mall)."""
     t0 = time.time()
     peer = FastTextPeer(seed=corpus.seed if seed is None else seed, **params)
     peer.fit(tfidf_text(corpus.train, use_mall), corpus.train["category"])
-    levels = level_accuracy(corpus.test_truth, peer.predict(tfidf_text(corpus.test, use_mall)))
-    return {"levels": levels, "seconds": time.time() - t0}
+    pred = list(peer.predict(tfidf_text(corpus.test, use_mall)))
+    return {"levels": level_accuracy(corpus.test_truth, pred), "seconds": time.time() - t0, "pred": pred}
 
 
 def run_baselines(corpus: Corpus, *, annotator_accuracy: float = 0.75, tfidf_name_only: bool = False,
                   fasttext: bool = False, fasttext_params: dict | None = None, annotator: bool = True) -> dict:
     """Per-level accuracy of the rule system, the TF-IDF peer (name + mall; name only when asked), the
     fastText peer (when asked) and, on simulated data (annotator=True and a true_category column), the
-    simulated annotator: a real file's audited column is no reason to simulate a human on it."""
-    out, seconds = {}, {}
+    simulated annotator: a real file's audited column is no reason to simulate a human on it. "correct"
+    holds each system's per-test-item leaf hits, for paired bootstraps when one seed runs."""
+    out, seconds, predictions = {}, {}, {}
     t0 = time.time()
     rule = RuleBaseline.from_training(corpus.leaves, corpus.train["category"])
-    out["rule (mall category similarity)"] = level_accuracy(corpus.test_truth, rule.predict(corpus.test["mall_category"]))
+    predictions["rule (mall category similarity)"] = list(rule.predict(corpus.test["mall_category"]))
     seconds["rule (mall category similarity)"] = time.time() - t0
     variants = [("TF-IDF + linear SVM (name + mall)", True)] + ([("TF-IDF + linear SVM (name)", False)]
                                                                    if tfidf_name_only else [])
     for name, use_mall in variants:
         t0 = time.time()
         peer = make_tfidf_peer(seed=corpus.seed).fit(tfidf_text(corpus.train, use_mall), corpus.train["category"])
-        out[name] = level_accuracy(corpus.test_truth, list(peer.predict(tfidf_text(corpus.test, use_mall))))
+        predictions[name] = list(peer.predict(tfidf_text(corpus.test, use_mall)))
         seconds[name] = time.time() - t0
     if fasttext:
         run = run_fasttext(corpus, **(fasttext_params or {}))
-        out[FASTTEXT], seconds[FASTTEXT] = run["levels"], run["seconds"]
+        predictions[FASTTEXT], seconds[FASTTEXT] = run["pred"], run["seconds"]
     if annotator and "true_category" in corpus.test.columns:
         human = annotator_predictions(corpus.test, accuracy=annotator_accuracy, seed=corpus.seed)
-        out["simulated annotator"] = level_accuracy(corpus.test_truth, list(human))
-    return {"levels": out, "seconds": seconds}
+        predictions["simulated annotator"] = list(human)
+    truth = np.asarray(corpus.test_truth, dtype=object)
+    for name, pred in predictions.items():
+        out[name] = level_accuracy(corpus.test_truth, pred)
+    correct = {name: np.asarray(pred, dtype=object) == truth for name, pred in predictions.items()}
+    return {"levels": out, "seconds": seconds, "correct": correct}
 
 
 FASTTEXT = "fastText (name + mall)"
