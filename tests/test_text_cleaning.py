@@ -1,9 +1,13 @@
 """run_cleaning: the TextCNN by plain, small-loss and SELFIE training, audited against the tiny catalog's truth."""
 
 
+import numpy as np
+import pandas as pd
+
 from _text_catalog import tiny_catalog
 from shopcat.text import experiments as ex
-from shopcat.text.cleaning import run_cleaning
+from shopcat.text.cleaning import keyword_removed, run_cleaning
+from shopcat.text.keyword_removal import removal_mask
 from shopcat.text.tokenizer import Tokenizer
 from shopcat.train.selfie import SelfieConfig
 
@@ -24,3 +28,19 @@ def test_selfie_on_the_textcnn_relabels_mostly_right_and_plain_touches_nothing()
     assert row.noise_after < row.noise_before
     assert len(selfie["cleaning"]["runs"]) == 2 and selfie["dropped"].shape == (len(corpus.train),)
     assert selfie["best_epoch"] > sc.warmup  # the model kept was trained on cleaned labels
+
+
+def test_keyword_removed_drops_only_listed_training_rows():
+    df, tokens = ex.prepare_corpus(tiny_catalog(400, seed=0, noise=0.3), Tokenizer(kind="whitespace"))
+    corpus = ex.split_corpus(df, tokens, seed=0)
+    train = corpus.train
+    first = train["category"].astype(str).iloc[0]
+    word = corpus.tokens["train"]["title"][0][0]
+    listed = pd.DataFrame({"category": [first], "keyword": [word]})
+    reduced, found, removed = keyword_removed(df, tokens, corpus, listed)
+    assert found is listed and removed[0]
+    assert np.array_equal(removed, removal_mask(corpus.tokens["train"]["title"], train["category"], listed))
+    assert len(reduced.train) == len(train) - removed.sum()
+    assert reduced.val.equals(corpus.val) and reduced.test.equals(corpus.test)
+    mined, lst, mask = keyword_removed(df, tokens, corpus, folds=2, min_rows=2)
+    assert len(mined.train) == len(train) - mask.sum() and set(lst.columns) >= {"category", "keyword"}

@@ -21,7 +21,8 @@ import torch
 from torch import nn
 
 from shopcat import config
-from shopcat.train.loop import ArrayDataset, TrainConfig, predict
+from shopcat.image.features import probe_logits
+from shopcat.train.loop import ArrayDataset, TrainConfig
 from shopcat.train.selfie import SelfieConfig, train_noisy
 
 NOISE_KINDS = ("symmetric", "pair")
@@ -82,7 +83,7 @@ def run_noisy_probe(features: dict, labels: dict, method: str, selfie: SelfieCon
 
     cleaned = train_noisy(method, make_model, train, val, cfg, selfie)
     result = cleaned.result
-    logits = predict(result.model, ArrayDataset(input=_standardised(features["test"], mean, std)), batch_size=1024)
+    logits = probe_logits(result.model, features["test"], mean, std)
     correct = logits.argmax(1) == np.asarray(labels["test"])
     return {"test_acc": float(correct.mean()), "test_correct": correct, "best_epoch": result.best_epoch,
             "val_acc": float(max(h["val_acc"] for h in result.history)), "final_label": cleaned.final_label,

@@ -168,6 +168,14 @@ def run_method(method: str, train_once: Callable[[Callable | None, int], Any], o
     return CleanResult(method, result, observed, final, dropped, runs, state)
 
 
+def cleaning_select_from(method: str, selfie: SelfieConfig | None, select_from: int = 1) -> int:
+    """The first epoch a run of `method` may keep as its best (TrainConfig.select_from): past the warm-up for
+    the cleaning methods, whose model should have trained on cleaned labels; unchanged for plain training."""
+    if method == "plain" or selfie is None:
+        return select_from
+    return max(select_from, selfie.warmup + 1)
+
+
 def dataset_labels(ds) -> np.ndarray:
     """The observed label of every training sample by idx (ArrayDataset, or any map-style dataset)."""
     labels = np.empty(len(ds), dtype=np.int64)
@@ -189,8 +197,7 @@ def train_noisy(method: str, make_model: Callable[[], torch.nn.Module], train_ds
     if method != "plain" and selfie is not None and cfg.epochs <= selfie.warmup:
         raise ValueError(f"cfg.epochs ({cfg.epochs}) must exceed the warm-up ({selfie.warmup}): nothing to clean")
 
-    if method != "plain" and selfie is not None:  # keep an epoch trained on the cleaned labels (TrainConfig)
-        cfg = replace(cfg, select_from=max(cfg.select_from, selfie.warmup + 1))
+    cfg = replace(cfg, select_from=cleaning_select_from(method, selfie, cfg.select_from))
 
     def train_once(hook, run):
         return fit(make_model(), train_ds, val_ds, cfg, batch_hook=hook, **fit_kwargs)
