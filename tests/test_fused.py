@@ -197,12 +197,12 @@ def head_inputs_and_provenance(monkeypatch, fusion_fit):
     real_train_branches, real_features, real_fit = ft.train_branches, ft.branch_features, ft.fit
 
     def spy_train_branches(model, train, *args, **kwargs):
-        trained_on[id(model)] = {key(im) for im in train["image"]}
+        trained_on[id(model.name)] = {key(im) for im in train["image"]}
         return real_train_branches(model, train, *args, **kwargs)
 
     def spy_features(model, split_arrays, *args, **kwargs):
         out = real_features(model, split_arrays, *args, **kwargs)
-        produced.append((id(model), [key(im) for im in split_arrays["image"]], out))
+        produced.append((id(model.name), [key(im) for im in split_arrays["image"]], out))
         return out
 
     def spy_fit(module, train_ds, val_ds, train_cfg, **kwargs):

@@ -12,6 +12,10 @@ what out-of-fold stacking needs (`train_fused(fusion_fit="oof")`): branches trai
 no feature coordinates, but their leaf probabilities mean the same thing, so the head can learn from
 outputs on rows the producing branch never trained on, the way it will meet them on new products.
 
+`peer_branch=True` adds a fourth input beside the three branches: the TF-IDF peer's log-probabilities over the
+leaves, out of fold (`shopcat.models.peer_branch`). A model with it scores products only where the peer's scores
+come with them, so it is an experiment of notebook 06, not a served model.
+
 Serving messages may lack an image, so the image features are multiplied by a `has_image` flag (0/1) that
 is also an input, and fusion training drops the image of a random `image_dropout` share of products.
 
@@ -48,6 +52,7 @@ class FusedConfig:
     dropout: float = 0.3
     image_dropout: float = 0.3  # share of products whose image the fusion head does not see while training
     fusion_input: str = "features"  # or "logprobs": each branch's log-probabilities (for out-of-fold stacking)
+    peer_branch: bool = False  # a fourth head input: the TF-IDF peer's out-of-fold log-probabilities (logprobs only)
 
 
 class TextBranch(nn.Module):
@@ -112,27 +117,34 @@ class FusionHead(nn.Module):
     def __init__(self, cfg: FusedConfig):
         super().__init__()
         self.image_dropout = cfg.image_dropout
+        if cfg.peer_branch and cfg.fusion_input != "logprobs":
+            raise ValueError("the peer branch needs fusion_input='logprobs' (its scores are leaf log-probabilities)")
         width = cfg.branch_dim if cfg.fusion_input == "features" else cfg.n_classes
-        self.hidden = nn.Linear(3 * width + 1, cfg.fcl_dim)
+        self.peer_branch = cfg.peer_branch
+        n_inputs = 4 if cfg.peer_branch else 3
+        self.hidden = nn.Linear(n_inputs * width + 1, cfg.fcl_dim)
         self.dropout = nn.Dropout(cfg.dropout)
         self.out = nn.Linear(cfg.fcl_dim, cfg.n_classes)
         self.pool = None
         if cfg.fusion_input == "logprobs":
             # log-linear pooling of the branches (a weighted product of experts), with and without an image;
             # the hidden path starts at zero and learns only what the pooling misses
-            self.pool = nn.Parameter(torch.tensor([[1.0, 1.0, 1.0], [1.0, 1.0, 0.0]]))
+            weights = [[1.0, 1.0, 1.0], [1.0, 1.0, 0.0]]  # name, mall, image (with, without an image)
+            self.pool = nn.Parameter(torch.tensor([row + [1.0] for row in weights] if cfg.peer_branch else weights))
             nn.init.zeros_(self.out.weight)
 
     def forward(self, name: torch.Tensor, mall: torch.Tensor, image: torch.Tensor,
-                has_image: torch.Tensor) -> torch.Tensor:
+                has_image: torch.Tensor, peer: torch.Tensor | None = None) -> torch.Tensor:
+        if (peer is not None) != self.peer_branch:
+            raise ValueError("the peer's scores are an input exactly when the head was built with peer_branch")
         has_image = has_image.float().reshape(-1, 1)
         if self.training and self.image_dropout > 0:
             has_image = has_image * (torch.rand_like(has_image) >= self.image_dropout)
-        x = torch.cat([name, mall, image * has_image, has_image], dim=1)
-        logits = self.out(self.dropout(F.relu(self.hidden(x))))
+        inputs = [name, mall, image * has_image] + ([peer] if peer is not None else [])
+        logits = self.out(self.dropout(F.relu(self.hidden(torch.cat([*inputs, has_image], dim=1)))))
         if self.pool is not None:
-            w = has_image * self.pool[0] + (1 - has_image) * self.pool[1]  # (B, 3)
-            logits = logits + w[:, :1] * name + w[:, 1:2] * mall + w[:, 2:] * image * has_image
+            w = has_image * self.pool[0] + (1 - has_image) * self.pool[1]  # (B, inputs)
+            logits = logits + sum(w[:, i:i + 1] * x for i, x in enumerate(inputs))
         return logits
 
 
@@ -157,8 +169,17 @@ class FusedClassifier(nn.Module):
         return {**out, "has_image": has_image}
 
     def forward(self, title: torch.Tensor, mall: torch.Tensor, image: torch.Tensor,
-                has_image: torch.Tensor) -> torch.Tensor:
-        return self.head(**self.branch_features(title, mall, image, has_image))
+                has_image: torch.Tensor, peer: torch.Tensor | None = None) -> torch.Tensor:
+        return self.head(**self.branch_features(title, mall, image, has_image), peer=peer)
+
+    def with_head(self, cfg: FusedConfig) -> FusedClassifier:
+        """The same (frozen) branches under a new fusion head built from `cfg`: several heads compared on one
+        set of branches differ only by their heads."""
+        fused = FusedClassifier.__new__(FusedClassifier)
+        nn.Module.__init__(fused)
+        fused.cfg, fused.name, fused.mall, fused.image = cfg, self.name, self.mall, self.image
+        fused.head = FusionHead(cfg)
+        return fused
 
     def freeze_branches(self) -> None:
         """Stage 2: only the fusion head learns."""
