@@ -239,3 +239,76 @@ def test_out_of_fold_fusion_needs_log_probabilities():
         from shopcat.models.train import train_fused
 
         train_fused(None, {}, cfg, fusion_fit="oof")
+
+
+def small_corpus(n: int = 600):
+    df = simulate_catalog(n, seed=3).reset_index(drop=True)
+    df, tokens = ex.prepare_corpus(df, Tokenizer(kind="whitespace"))
+    return df, ex.split_corpus(df, tokens, seed=0)
+
+
+def test_the_peer_branch_scores_no_training_row_with_a_peer_that_trained_on_it(monkeypatch):
+    from shopcat.models import peer_branch
+
+    _, corpus = small_corpus()
+    fits, real = [], peer_branch.peer_margins
+
+    def spy(train, labels, frames, leaves, seed=0):
+        fits.append((set(train["product_id"]), [set(f["product_id"]) for f in frames]))
+        return real(train, labels, frames, leaves, seed)
+
+    monkeypatch.setattr(peer_branch, "peer_margins", spy)
+    fold = np.arange(len(corpus.y_train)) % 3
+    scores = peer_branch.peer_log_probs(corpus, fold, seed=0)
+    train_ids = set(corpus.train["product_id"])
+    scored_train = [ids for trained, frames in fits for ids in frames if ids <= train_ids]
+    assert sorted(len(ids) for ids in scored_train) == sorted(np.bincount(fold).tolist())  # each row once
+    assert set().union(*scored_train) == train_ids
+    for trained, frames in fits:
+        for ids in frames:
+            assert not (ids & trained), "a training row was scored by a peer fit on it"
+    full_fit = [trained for trained, frames in fits if trained == train_ids]
+    assert len(full_fit) == 1  # validation and test rows: the peer fit on every training row
+    for split in ("train", "val", "test"):
+        probs = np.exp(scores[split])
+        assert probs.shape == (len(getattr(corpus, split)), len(corpus.leaves))
+        np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-4)
+
+
+def test_the_peer_branch_uses_the_folds_of_the_branch_copies(monkeypatch):
+    from shopcat.models import train as ft
+
+    df, corpus = small_corpus()
+    images, has_image = catalog_images(df, 16, seed=0, cache=False)
+    seen = {}
+    real_peer, real_oof = ft.peer_log_probs, ft.oof_branch_outputs
+
+    def spy_peer(corpus, fold, seed=0):
+        seen["peer"] = fold.copy()
+        return real_peer(corpus, fold, seed)
+
+    def spy_oof(*args, **kwargs):
+        out, fold = real_oof(*args, **kwargs)
+        seen["branches"] = fold.copy()
+        return out, fold
+
+    monkeypatch.setattr(ft, "peer_log_probs", spy_peer)
+    monkeypatch.setattr(ft, "oof_branch_outputs", spy_oof)
+    heads = {"oof": {"fusion_fit": "oof", "fusion_input": "logprobs"},
+             "oof + peer": {"fusion_fit": "oof", "fusion_input": "logprobs", "peer_branch": True}}
+    run = ft.run_fused(corpus, df, images, has_image, seed=0, heads=heads, epochs=1, image_epochs=1,
+                       fusion_epochs=1, batch_size=64, num_threads=1, oof_folds=2,
+                       **{**TINY, "image_channels": (8, 16)})
+    np.testing.assert_array_equal(seen["peer"], seen["branches"])
+    assert {"oof", "oof + peer", "oof + peer, image removed"} <= set(run["levels"])
+    assert run["models"]["oof"].name is run["models"]["oof + peer"].name  # one set of branches, two heads
+
+
+def test_a_peer_branch_head_needs_out_of_fold_scores():
+    from shopcat.models.train import head_config
+
+    cfg = FusedConfig(vocab_size=10, n_classes=3, fusion_input="logprobs", **TINY)
+    with pytest.raises(ValueError, match="oof"):
+        head_config(cfg, "in-sample", peer_branch=True)
+    with pytest.raises(ValueError, match="logprobs"):
+        FusedClassifier(FusedConfig(vocab_size=10, n_classes=3, peer_branch=True, **TINY))
