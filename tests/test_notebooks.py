@@ -55,7 +55,7 @@ EXPECTED = {
                                                      "recency-weighted (half-life 180 d)"},
                           ("by_kind", "kind"): {"trending", "seasonal", "non-seasonal"}}, "parts": 4},
     "10_selfie": {"rows": {("per_seed", "system"): {"plain", "small_loss", "selfie"},
-                           ("audit", "group"): {"all", "clean"}}, "parts": 7},
+                           ("audit", "group"): {"all", "clean"}}, "parts": 8},
     "11_keyword_removal": {"rows": {("ladder", "system"): {"rule (mall category similarity)", CMP, "TextCNN + SELFIE",
                                                            "TextCNN + SELFIE + keyword removal", PEER},
                                     ("removal_audit", "group"): {"all", "clean"}}, "parts": 4},

@@ -7,10 +7,13 @@ noise (as in Han et al. 2018's co-teaching and the SELFIE paper):
   - pair: a flipped label becomes one fixed neighbour, the next fine class of the same coarse class (the
     next class overall where the coarse class has one member): a look-alike confusion, the harder kind.
 Training and validation labels are flipped (a platform's validation labels are as noisy as its training
-ones); the test split keeps the true labels. The model is a linear head on frozen MobileNetV2 features (the
-features notebook 04 caches), trained by plain training, small-loss selection or SELFIE through
-`shopcat.train.selfie.train_noisy`: a probe, not a full fine-tune, which the cpu budget cannot repeat per
-method, rate and kind.
+ones); the test split keeps the true labels. Two image models, each trained by plain training, small-loss
+selection or SELFIE through `shopcat.train.selfie.train_noisy`:
+  - a probe: a linear head on frozen MobileNetV2 features (the features notebook 04 caches);
+  - a fine-tune: MobileNetV2's last `cut_blocks` trunk blocks and a new head trained from the pretrained weights
+    on cached maps of the blocks before them (`grocery_maps`). Fine-tuning fits wrong labels where a probe
+    cannot, which is where SELFIE's selection should matter most; every layer fine-tuned would cost minutes per
+    epoch here, so the front stays frozen (and unaugmented: the maps are fixed).
 """
 
 from __future__ import annotations
@@ -90,6 +93,57 @@ def run_noisy_probe(features: dict, labels: dict, method: str, selfie: SelfieCon
             "dropped": cleaned.dropped}
 
 
+def run_noisy_finetune(maps: dict, labels: dict, method: str, selfie: SelfieConfig | None, *, n_classes: int,
+                       cut_blocks: int = 1, backbone: str = "mobilenet_v2", epochs: int = 20, lr: float = 1e-3,
+                       batch_size: int = 64, seed: int = 0) -> dict:
+    """run_noisy_probe's fine-tuning twin: the pretrained last `cut_blocks` blocks and a new head trained on the
+    cached maps `maps[split]` by one method; scored on the true test labels. Same return value."""
+    from shopcat.image.backbones import build_backbone
+    from shopcat.image.features import Float16Input
+    from shopcat.train.loop import predict
+
+    def dataset(split):
+        return ArrayDataset(input=torch.as_tensor(maps[split]), label=torch.as_tensor(labels[split], dtype=torch.long),
+                            idx=torch.arange(len(labels[split])))
+
+    def make_model():
+        config.seed_everything(seed)  # every method (and restart) starts from the same pretrained blocks and head
+        model, _, _ = build_backbone(backbone, pretrained=True, num_classes=n_classes, missing_weights="skip")
+        back = model.split(cut_blocks)[1]
+        for p in back.parameters():
+            p.requires_grad = True
+        return Float16Input(back)
+
+    cfg = TrainConfig(epochs=epochs, lr=lr, weight_decay=1e-2, batch_size=batch_size, patience=epochs, seed=seed,
+                      monitor="val_acc", progress=False, num_threads=1)
+    cleaned = train_noisy(method, make_model, dataset("train"), dataset("val"), cfg, selfie)
+    result = cleaned.result
+    logits = predict(result.model, ArrayDataset(input=torch.as_tensor(maps["test"])), batch_size=256)
+    correct = logits.argmax(1) == np.asarray(labels["test"])
+    return {"test_acc": float(correct.mean()), "test_correct": correct, "best_epoch": result.best_epoch,
+            "val_acc": float(max(h["val_acc"] for h in result.history)), "final_label": cleaned.final_label,
+            "dropped": cleaned.dropped}
+
+
+def grocery_maps(resolution: int = 160, subsets: dict | None = None, backbone: str = "mobilenet_v2",
+                 cut_blocks: int = 1):
+    """grocery_features' twin for the fine-tune: {split: maps before the last `cut_blocks` blocks}, computed
+    once and cached (float16), with the true labels and the class table."""
+    from shopcat.image.backbones import build_backbone
+    from shopcat.image.datasets import GroceryDataset, grocery_classes
+    from shopcat.image.features import cached_features
+
+    subsets = subsets or {}
+    classes = grocery_classes()
+    model, _, info = build_backbone(backbone, pretrained=True, num_classes=len(classes), missing_weights="skip")
+    maps, labels = {}, {}
+    for split in ("train", "val", "test"):
+        ds = GroceryDataset(split, resolution, mean=info["mean"], std=info["std"], subset=subsets.get(split))
+        maps[split], _ = cached_features(model, ds, cut_blocks=cut_blocks)
+        labels[split] = np.asarray(ds.labels)
+    return maps, labels, classes
+
+
 def grocery_features(resolution: int = 224, subsets: dict | None = None, backbone: str = "mobilenet_v2"):
     """({split: pooled features}, {split: true fine labels}, class table) of the grocery photos, through the
     feature cache notebook 04 fills (computed and cached here when absent)."""
@@ -109,10 +163,12 @@ def grocery_features(resolution: int = 224, subsets: dict | None = None, backbon
 
 
 def noise_grid(features: dict, truth: dict, classes: pd.DataFrame, rates, kinds, methods, selfie: dict,
-               seeds, epochs: int = 60) -> tuple[pd.DataFrame, dict]:
+               seeds, epochs: int = 60, train=run_noisy_probe, **train_options) -> tuple[pd.DataFrame, dict]:
     """Every (kind, rate, seed, method): test accuracy on the true labels and how right the relabels were.
 
     selfie: SelfieConfig fields other than noise_rate (the injected rate is given to the selections).
+    train: run_noisy_probe (features: pooled features) or run_noisy_finetune (features: cached maps), with
+    `train_options` passed on.
     Returns (one row per run, {(kind, rate, seed, method): per-test-photo correctness} for paired verdicts)."""
     from shopcat.train.audit import audit
 
@@ -127,7 +183,8 @@ def noise_grid(features: dict, truth: dict, classes: pd.DataFrame, rates, kinds,
                 noisy["test"] = truth["test"]
                 for method in methods:
                     sc = None if method == "plain" else SelfieConfig(noise_rate=rate, **selfie)
-                    out = run_noisy_probe(features, noisy, method, sc, n_classes=n_classes, epochs=epochs, seed=seed)
+                    out = train(features, noisy, method, sc, n_classes=n_classes, epochs=epochs, seed=seed,
+                                **train_options)
                     table = audit(noisy["train"], truth["train"], out["final_label"], out["dropped"]).loc["all"]
                     correct[(kind, rate, seed, method)] = out["test_correct"]
                     rows.append({"noise": kind, "noise_rate": rate, "seed": seed, "system": method,
