@@ -300,6 +300,7 @@ def test_the_peer_branch_uses_the_folds_of_the_branch_copies(monkeypatch):
                        fusion_epochs=1, batch_size=64, num_threads=1, oof_folds=2,
                        **{**TINY, "image_channels": (8, 16)})
     np.testing.assert_array_equal(seen["peer"], seen["branches"])
+    assert run["peer_levels"] == ex.run_baselines(corpus, annotator=False)["levels"]["TF-IDF + linear SVM (name + mall)"]
     assert {"oof", "oof + peer", "oof + peer, image removed"} <= set(run["levels"])
     assert run["models"]["oof"].name is run["models"]["oof + peer"].name  # one set of branches, two heads
 

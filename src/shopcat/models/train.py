@@ -259,6 +259,8 @@ def run_fused(corpus: Corpus, df: pd.DataFrame, images: np.ndarray, has_image: n
         for split in ("train", "val", "test"):
             arrays[split]["peer"] = scores[split]
         peer_seconds = time.time() - t1
+        # the peer fit on every training row is notebook 01's TF-IDF peer: its test accuracy comes for free
+        peer_levels = level_accuracy(corpus.test_truth, [corpus.leaves[i] for i in scores["test"].argmax(1)])
     if heads is None:
         model, log = train_fused(corpus, arrays, cfg, seed=seed, **options)
         models, names = {FUSED: model}, {FUSED: NO_IMAGE}
@@ -276,7 +278,8 @@ def run_fused(corpus: Corpus, df: pd.DataFrame, images: np.ndarray, has_image: n
         levels[name], levels[names[name]] = scored[FUSED], scored[NO_IMAGE]
     first = next(iter(models.values()))
     return {"levels": levels, "stages": log, "seconds": time.time() - t0, "n_params": first.n_parameters(),
-            "model": first, "models": models, "vocab": vocab, "cfg": cfg}
+            "model": first, "models": models, "vocab": vocab, "cfg": cfg,
+            "peer_levels": peer_levels if peer_seconds is not None else None}
 
 
 def resize_images(images: np.ndarray, size: int) -> np.ndarray:
