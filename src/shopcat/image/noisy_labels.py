@@ -85,9 +85,12 @@ def run_noisy_probe(features: dict, labels: dict, method: str, selfie: SelfieCon
         return nn.Linear(features["train"].shape[1], n_classes)
 
     cleaned = train_noisy(method, make_model, train, val, cfg, selfie)
+    return _scored(cleaned, probe_logits(cleaned.result.model, features["test"], mean, std), labels["test"])
+
+
+def _scored(cleaned, test_logits: np.ndarray, test_labels) -> dict:
+    correct = test_logits.argmax(1) == np.asarray(test_labels)
     result = cleaned.result
-    logits = probe_logits(result.model, features["test"], mean, std)
-    correct = logits.argmax(1) == np.asarray(labels["test"])
     return {"test_acc": float(correct.mean()), "test_correct": correct, "best_epoch": result.best_epoch,
             "val_acc": float(max(h["val_acc"] for h in result.history)), "final_label": cleaned.final_label,
             "dropped": cleaned.dropped}
@@ -117,49 +120,34 @@ def run_noisy_finetune(maps: dict, labels: dict, method: str, selfie: SelfieConf
     cfg = TrainConfig(epochs=epochs, lr=lr, weight_decay=1e-2, batch_size=batch_size, patience=epochs, seed=seed,
                       monitor="val_acc", progress=False, num_threads=1)
     cleaned = train_noisy(method, make_model, dataset("train"), dataset("val"), cfg, selfie)
-    result = cleaned.result
-    logits = predict(result.model, ArrayDataset(input=torch.as_tensor(maps["test"])), batch_size=256)
-    correct = logits.argmax(1) == np.asarray(labels["test"])
-    return {"test_acc": float(correct.mean()), "test_correct": correct, "best_epoch": result.best_epoch,
-            "val_acc": float(max(h["val_acc"] for h in result.history)), "final_label": cleaned.final_label,
-            "dropped": cleaned.dropped}
+    logits = predict(cleaned.result.model, ArrayDataset(input=torch.as_tensor(maps["test"])), batch_size=256)
+    return _scored(cleaned, logits, labels["test"])
+
+
+def grocery_features(resolution: int = 224, subsets: dict | None = None, backbone: str = "mobilenet_v2",
+                     cut_blocks: int = 0):
+    """({split: inputs}, {split: true fine labels}, class table) of the grocery photos, through the feature
+    cache (computed and cached when absent). cut_blocks 0: pooled features, the ones notebook 04 caches (the
+    probe's input); n > 0: float16 maps before the last n blocks (the fine-tune's input)."""
+    from shopcat.image.backbones import build_backbone
+    from shopcat.image.datasets import GroceryDataset, grocery_classes
+    from shopcat.image.features import cached_features
+
+    subsets = subsets or {}
+    classes = grocery_classes()
+    model, _, info = build_backbone(backbone, pretrained=True, num_classes=len(classes), missing_weights="skip")
+    inputs, labels = {}, {}
+    for split in ("train", "val", "test"):
+        ds = GroceryDataset(split, resolution, mean=info["mean"], std=info["std"], subset=subsets.get(split))
+        inputs[split], _ = cached_features(model, ds, cut_blocks=cut_blocks)
+        labels[split] = np.asarray(ds.labels)
+    return inputs, labels, classes
 
 
 def grocery_maps(resolution: int = 160, subsets: dict | None = None, backbone: str = "mobilenet_v2",
                  cut_blocks: int = 1):
-    """grocery_features' twin for the fine-tune: {split: maps before the last `cut_blocks` blocks}, computed
-    once and cached (float16), with the true labels and the class table."""
-    from shopcat.image.backbones import build_backbone
-    from shopcat.image.datasets import GroceryDataset, grocery_classes
-    from shopcat.image.features import cached_features
-
-    subsets = subsets or {}
-    classes = grocery_classes()
-    model, _, info = build_backbone(backbone, pretrained=True, num_classes=len(classes), missing_weights="skip")
-    maps, labels = {}, {}
-    for split in ("train", "val", "test"):
-        ds = GroceryDataset(split, resolution, mean=info["mean"], std=info["std"], subset=subsets.get(split))
-        maps[split], _ = cached_features(model, ds, cut_blocks=cut_blocks)
-        labels[split] = np.asarray(ds.labels)
-    return maps, labels, classes
-
-
-def grocery_features(resolution: int = 224, subsets: dict | None = None, backbone: str = "mobilenet_v2"):
-    """({split: pooled features}, {split: true fine labels}, class table) of the grocery photos, through the
-    feature cache notebook 04 fills (computed and cached here when absent)."""
-    from shopcat.image.backbones import build_backbone
-    from shopcat.image.datasets import GroceryDataset, grocery_classes
-    from shopcat.image.features import cached_features
-
-    subsets = subsets or {}
-    classes = grocery_classes()
-    model, _, info = build_backbone(backbone, pretrained=True, num_classes=len(classes), missing_weights="skip")
-    feats, labels = {}, {}
-    for split in ("train", "val", "test"):
-        ds = GroceryDataset(split, resolution, mean=info["mean"], std=info["std"], subset=subsets.get(split))
-        feats[split], _ = cached_features(model, ds)
-        labels[split] = np.asarray(ds.labels)
-    return feats, labels, classes
+    """The fine-tune's input: grocery_features with maps before the last `cut_blocks` blocks."""
+    return grocery_features(resolution, subsets, backbone, cut_blocks)
 
 
 def noise_grid(features: dict, truth: dict, classes: pd.DataFrame, rates, kinds, methods, selfie: dict,
