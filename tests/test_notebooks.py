@@ -45,7 +45,7 @@ EXPECTED = {
     "06_multitask": {"rows": {("per_system", "system"): {FUSED, "name only", "mall only", "image only", PEER,
                                                          "fused, image removed", "fused, out-of-fold head",
                                                          "fused + TF-IDF branch, out-of-fold head",
-                                                         "name + mall (one TextCNN, as in 01)"}}, "parts": 7},
+                                                         "name + mall (one TextCNN, as in 01)"}}, "parts": 6},
     "07_fcl_dim_optuna": {"rows": {("per_seed", "arm"): {"small", "large"}, ("trials", "state"): {"COMPLETE"}},
                           "parts": 1},
     "08_imbalance": {"rows": {("per_system", "system"): {"none", "inverse", "effective", "resample",
