@@ -192,14 +192,14 @@ def _add(stats, index: int, n: int) -> None:
         stats[index] += n
 
 
-def _put(q, item, abort) -> bool:
-    """Put with back-pressure, giving up when the generation is aborted (never block forever)."""
+def _put(q, item, abort, parent) -> bool:
+    """Put with back-pressure, giving up when the generation is aborted or orphaned (never block forever)."""
     while True:
         try:
             q.put(item, timeout=0.5)
             return True
         except queue_lib.Full:
-            if abort.is_set():
+            if abort.is_set() or parent.gone():
                 return False
 
 
@@ -222,7 +222,6 @@ def _send_acks(acks: dict, ack_queues) -> None:
 def run_worker(target, errors, *args) -> None:
     """A process's body: a Fatal error is reported on `errors` and ends the process with FATAL_EXIT, so the
     supervisor stops everything; any other exception ends it with code 1 (and a traceback), so it restarts."""
-    exit_when_parent_dies()
     try:
         target(*args)
     except Fatal as error:
@@ -232,25 +231,29 @@ def run_worker(target, errors, *args) -> None:
         sys.exit(FATAL_EXIT)
 
 
-def exit_when_parent_dies() -> None:
-    """Leave at once when the supervisor that started us is gone (SIGKILLed, its machine lost), so the
-    partitions we hold go to the other members of the group instead of waiting on us.
+class ParentWatch:
+    """Notices that the supervisor that started us is gone (SIGKILLed, its machine lost), so a worker exits
+    instead of holding partitions nobody serves. Checks at most every `every_s`.
 
-    A thread waits on the parent's sentinel, a pipe multiprocessing keeps open in each child that reads as
-    closed once the parent is dead, whatever the start method (the forkserver in between outlives it, so
-    the parent PID alone would never change). Waiting in a thread, not checking in the work loops, also
-    covers a worker blocked in a call: a synchronous commit during the group's rebalance, a model load.
-    It leaves with os._exit: flushing queues could block on pipes nobody reads, and whatever was in flight
-    is redelivered from the committed offsets anyway."""
-    parent = mp.parent_process()
-    if parent is None:
-        return
+    multiprocessing keeps a pipe from the starting process open in each child (its parent sentinel), which
+    reads as closed once that process is dead, whatever the start method: the forkserver in between stays
+    alive as long as its children do, so the parent PID alone would never change.
+    An orphan leaves with os._exit: flushing its queues could block forever on pipes nobody reads, and
+    whatever it had in flight is redelivered from the committed offsets anyway."""
 
-    def watch():
-        parent.join()
-        os._exit(0)
+    def __init__(self, every_s: float = 0.5):
+        self.parent, self.every_s, self.next_check, self.orphaned = mp.parent_process(), every_s, 0.0, False
 
-    threading.Thread(target=watch, name="serve-parent-watch", daemon=True).start()
+    def gone(self) -> bool:
+        now = time.monotonic()
+        if self.parent is not None and not self.orphaned and now >= self.next_check:
+            self.next_check = now + self.every_s
+            self.orphaned = not self.parent.is_alive()
+        return self.orphaned
+
+    def exit_if_orphaned(self) -> None:
+        if self.orphaned:
+            os._exit(0)
 
 
 class Deliveries:
@@ -297,6 +300,7 @@ def consumer_main(idx, transport, cfg, work_queue, ack_queue, stop_consuming, ab
     next_offset: dict[int, int] = {}
     committed: dict[int, int] = {}
     source = None
+    parent = ParentWatch()
 
     def commit(partitions=None):
         points = {}
@@ -332,7 +336,7 @@ def consumer_main(idx, transport, cfg, work_queue, ack_queue, stop_consuming, ab
 
     source = make_source(transport, cfg.in_topic, cfg.group, on_assign, on_revoke, member)
     last_commit, drain_deadline = time.monotonic(), None
-    while not abort.is_set():
+    while not abort.is_set() and not parent.gone():
         if not stop_consuming.is_set():
             records = source.poll(cfg.chunk, 0.05)
             if records:
@@ -340,7 +344,7 @@ def consumer_main(idx, transport, cfg, work_queue, ack_queue, stop_consuming, ab
                 for r in records:
                     inflight.setdefault(r.partition, set()).add(r.offset)
                     next_offset[r.partition] = r.offset + 1
-                if not _put(work_queue, (idx, t, [(r.partition, r.offset, r.value) for r in records]), abort):
+                if not _put(work_queue, (idx, t, [(r.partition, r.offset, r.value) for r in records]), abort, parent):
                     break
                 _add(stats, CONSUMED, len(records))
         else:
@@ -354,6 +358,7 @@ def consumer_main(idx, transport, cfg, work_queue, ack_queue, stop_consuming, ab
             last_commit = time.monotonic()
     drain_acks()
     commit()
+    parent.exit_if_orphaned()
     source.close()
 
 
@@ -366,8 +371,9 @@ def preprocessor_main(idx, transport, cfg, model_path, work_queue, batch_queue, 
     predictor = load_predictor(model_path)
     _loaded([lambda: predictor.preprocess(*WARM_UP_PRODUCT)], loaded)
     deliveries = Deliveries(make_sink(transport), stats, ack_queues)
+    parent = ParentWatch()
 
-    while not abort.is_set():
+    while not abort.is_set() and not parent.gone():
         try:
             consumer, t, records = work_queue.get(timeout=0.1)
         except queue_lib.Empty:
@@ -385,12 +391,13 @@ def preprocessor_main(idx, transport, cfg, model_path, work_queue, batch_queue, 
                 deliveries.sink.produce(cfg.dead_letter_topic, None,
                                         dead_letter(value, str(error), cfg.in_topic, p, o),
                                         deliveries.callback(consumer, p, o, "the dead letter"))
-        if items and not _put(batch_queue, items, abort):
+        if items and not _put(batch_queue, items, abort, parent):
             break
         _add(stats, PREPROCESSED, len(items))
         if dead:
             _add(stats, DEAD_LETTERED, dead)
         deliveries.poll(0)
+    parent.exit_if_orphaned()
     deliveries.flush()
 
 
@@ -409,6 +416,7 @@ def classifier_main(transport, cfg, model_path, batch_queue, ack_queues, stop_al
     latencies: list[float] = []
     buffer: deque = deque()
     delivered = 0
+    parent = ParentWatch()
 
     def counted(t):
         def then():
@@ -426,7 +434,7 @@ def classifier_main(transport, cfg, model_path, batch_queue, ack_queues, stop_al
                 _add(stats, DELIVERED, delivered)
                 delivered = 0
 
-    while not abort.is_set():
+    while not abort.is_set() and not parent.gone():
         batch = next_batch(batch_queue, buffer, cfg.max_batch, cfg.max_wait_ms / 1000)
         if not batch:
             publish()
@@ -444,6 +452,7 @@ def classifier_main(transport, cfg, model_path, batch_queue, ack_queues, stop_al
                 deliveries.callback(consumer, p, o, "the prediction", counted(t))(None)
         _add(stats, BATCHES, 1)
         publish()
+    parent.exit_if_orphaned()
     deliveries.sink.flush()
     publish()
     results.put(np.asarray(latencies, dtype=np.float32))
