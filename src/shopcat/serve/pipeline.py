@@ -356,9 +356,9 @@ def consumer_main(idx, transport, cfg, work_queue, ack_queue, stop_consuming, ab
         if time.monotonic() - last_commit > 0.2:
             commit()
             last_commit = time.monotonic()
+    parent.exit_if_orphaned()  # before the last commit, which may block while the group rebalances
     drain_acks()
     commit()
-    parent.exit_if_orphaned()
     source.close()
 
 
