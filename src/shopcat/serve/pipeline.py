@@ -696,6 +696,9 @@ def cli_serve(argv: list[str]) -> int:
                              "dead static member, like the Tansu test broker")
     parser.add_argument("--report-s", type=float, default=10.0, help="seconds between status lines")
     args = parser.parse_args(argv)
+    # Ctrl-C (SIGINT) stops, even when the launcher ignored it: a background job of a non-interactive shell
+    # starts with SIGINT ignored, and Python then never raises KeyboardInterrupt (the job ran until SIGKILL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cfg = ServeConfig(in_topic=args.in_topic, out_topic=args.out_topic, group=args.group,
                       dead_letter_topic=args.dead_letter or f"{args.in_topic}.dead-letter",
