@@ -13,6 +13,7 @@ fit on the validation rows, turns them into log-probabilities on the same footin
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import log_softmax
 
 from shopcat.models.calibration import fit_temperature
 from shopcat.text.baselines import make_tfidf_peer, tfidf_text
@@ -35,12 +36,6 @@ def peer_margins(train, labels, frames: list, leaves: list[str], seed: int = 0) 
     return out
 
 
-def log_softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
-    z = scores.astype(np.float64) / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    return (z - np.log(np.exp(z).sum(axis=1, keepdims=True))).astype(np.float32)
-
-
 def peer_log_probs(corpus, fold: np.ndarray, seed: int = 0) -> dict:
     """{"train", "val", "test"} -> (rows, leaves) log-probabilities, training rows out of fold; and the
     temperature. `fold` holds each training row's fold id (the same as the branches' copies)."""
@@ -51,5 +46,6 @@ def peer_log_probs(corpus, fold: np.ndarray, seed: int = 0) -> dict:
         oof[held] = peer_margins(train[inside], labels[inside], [train[held]], corpus.leaves, seed)[0]
     val, test = peer_margins(train, labels, [corpus.val, corpus.test], corpus.leaves, seed)
     temperature = fit_temperature(val, corpus.y_val)
-    return {"train": log_softmax(oof, temperature), "val": log_softmax(val, temperature),
-            "test": log_softmax(test, temperature), "temperature": temperature}
+    scores = {"train": oof, "val": val, "test": test}
+    return {**{split: log_softmax(x.astype(np.float64) / temperature, axis=1).astype(np.float32)
+               for split, x in scores.items()}, "temperature": temperature}

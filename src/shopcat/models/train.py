@@ -208,7 +208,6 @@ def train_fused(corpus: Corpus, arrays: dict, cfg: FusedConfig, *, fusion_fit: s
 
     fusion_fit: "in-sample" (head on the full branches' outputs for their own training rows) or "oof"
     (head on out-of-fold outputs; needs cfg.fusion_input == "logprobs")."""
-    head_config(cfg, fusion_fit, cfg.peer_branch)
     models, log = train_fused_heads(corpus, arrays, cfg, {"fused": {"fusion_fit": fusion_fit}}, **kwargs)
     return models["fused"], log
 
@@ -216,7 +215,7 @@ def train_fused(corpus: Corpus, arrays: dict, cfg: FusedConfig, *, fusion_fit: s
 FUSED, NO_IMAGE = "fused (name + mall + image)", "fused, image removed"
 
 
-def score_fused(model: FusedClassifier, corpus: Corpus, test: dict) -> dict[str, dict]:
+def score_fused(model: FusedClassifier, corpus: Corpus, test: dict, branches: bool = True) -> dict[str, dict]:
     """Per-level test accuracy of each branch alone, the fused model, and the fused model with no images."""
     def levels(logits) -> dict:
         return level_accuracy(corpus.test_truth, [corpus.leaves[i] for i in np.asarray(logits).argmax(1)])
@@ -228,11 +227,12 @@ def score_fused(model: FusedClassifier, corpus: Corpus, test: dict) -> dict[str,
 
     no_image = {**test, "image": np.zeros_like(test["image"]), "has_image": np.zeros_like(test["has_image"])}
     both = ("title", "mall", "image", "has_image") + (("peer",) if model.cfg.peer_branch else ())
+    fused = {FUSED: levels(run(model, both)), NO_IMAGE: levels(run(model, both, no_image))}
+    if not branches:  # heads on shared branches: their branches are scored once
+        return fused
     return {"name only": levels(run(model.name, ("title",))),
             "mall only": levels(run(model.mall, ("mall",))),
-            "image only": levels(run(model.image, ("image",))),
-            FUSED: levels(run(model, both)),
-            NO_IMAGE: levels(run(model, both, no_image))}
+            "image only": levels(run(model.image, ("image",))), **fused}
 
 
 def run_fused(corpus: Corpus, df: pd.DataFrame, images: np.ndarray, has_image: np.ndarray, *,
@@ -252,7 +252,7 @@ def run_fused(corpus: Corpus, df: pd.DataFrame, images: np.ndarray, has_image: n
                       **{k: v for k, v in kwargs.items() if k in fields})
     arrays = split_arrays(corpus, df, images, has_image, vocab, cfg)
     options = {k: v for k, v in kwargs.items() if k not in fields}
-    peer_seconds = None
+    peer_seconds = peer_levels = None
     if cfg.peer_branch or any(spec.get("peer_branch") for spec in (heads or {}).values()):
         t1 = time.time()
         scores = peer_log_probs(corpus, fold_ids(len(corpus.y_train), options.get("oof_folds", 3), seed), seed)
@@ -272,14 +272,13 @@ def run_fused(corpus: Corpus, df: pd.DataFrame, images: np.ndarray, has_image: n
         log["peer"] = {"seconds": peer_seconds}
     levels = {}
     for name, model in models.items():
-        scored = score_fused(model, corpus, arrays["test"])
-        if not levels:
-            levels.update({k: scored[k] for k in ("name only", "mall only", "image only")})
+        scored = score_fused(model, corpus, arrays["test"], branches=not levels)
+        levels.update({k: v for k, v in scored.items() if k not in (FUSED, NO_IMAGE)})
         levels[name], levels[names[name]] = scored[FUSED], scored[NO_IMAGE]
     first = next(iter(models.values()))
     return {"levels": levels, "stages": log, "seconds": time.time() - t0, "n_params": first.n_parameters(),
             "model": first, "models": models, "vocab": vocab, "cfg": cfg,
-            "peer_levels": peer_levels if peer_seconds is not None else None}
+            "peer_levels": peer_levels}
 
 
 def resize_images(images: np.ndarray, size: int) -> np.ndarray:
