@@ -293,6 +293,25 @@ def full_vocab_size(corpus: Corpus, use_mall: bool = True) -> int:
     return len(Vocab.build(lists)) - 2
 
 
+def without_abused_malls(corpus: Corpus, abused: pd.DataFrame, drop: np.ndarray) -> Corpus:
+    """The corpus with the `drop` training rows removed and the listed mall categories blanked in every split
+    (`shopcat.text.mall_abuse`): the same test rows and truth, so systems stay paired item by item."""
+    from shopcat.text.mall_abuse import blank_abused
+
+    keep = ~np.asarray(drop, dtype=bool)
+    parts, tokens = {}, {}
+    for name in ("train", "val", "test"):
+        part, toks = getattr(corpus, name), corpus.tokens[name]
+        rows = np.flatnonzero(keep) if name == "train" else np.arange(len(part))
+        blanked = blank_abused(part.iloc[rows], abused)
+        emptied = blanked["mall_category"].eq("").to_numpy()
+        parts[name] = blanked
+        tokens[name] = {"title": [toks["title"][i] for i in rows],
+                        "mall": [[] if e else toks["mall"][i] for i, e in zip(rows, emptied, strict=True)]}
+    return Corpus(parts["train"], parts["val"], parts["test"], tokens, corpus.leaves, corpus.y_train[keep],
+                  corpus.y_val, corpus.test_truth, corpus.seed)
+
+
 # Corpora from explicit frames (notebook 09 splits at a cut date instead of at random).
 
 def corpus_from_frames(df: pd.DataFrame, tokens: dict, train: pd.DataFrame, val: pd.DataFrame,
