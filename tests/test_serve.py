@@ -336,12 +336,21 @@ def test_poison_messages_go_to_the_dead_letter_topic(broker, model_path):
         expected = {f"p{i:07d}" for i in range(300)} | {"img"}
         seen = collect_ids(broker.bootstrap, names["out_topic"], expected, timeout=60)
         dead = [json.loads(v) for v in read_topic(broker.bootstrap, names["dead_letter_topic"], len(poison), 60)]
+        if len({(d["partition"], d["offset"]) for d in dead}) < len(poison):  # copies came first: read on
+            dead = [json.loads(v) for v in read_topic(broker.bootstrap, names["dead_letter_topic"], 2 * len(poison),
+                                                      30)]
     assert result["complete"] and set(seen) == expected
-    reasons = sorted(d["reason"] for d in dead)
-    assert len(dead) == len(poison)
+    # At least once: a rebalance or a worker restart before a commit serves a message again, so one poison
+    # message may be dead-lettered twice. Each copy names its source offset; copies of one offset must agree.
+    by_offset = {}
+    for d in dead:
+        first = by_offset.setdefault((d["partition"], d["offset"]), d)
+        assert first["reason"] == d["reason"], (first, d)
+    reasons = sorted(d["reason"] for d in by_offset.values())
+    assert len(by_offset) == len(poison), reasons
     for expected in poison:
         assert sum(r.startswith(expected) for r in reasons) == 1, (expected, reasons)
-    big = next(d for d in dead if d["reason"].startswith("title too long"))
+    big = next(d for d in by_offset.values() if d["reason"].startswith("title too long"))
     assert big["size"] > 10 * 1024 * 1024 and len(big["head"]) <= 500
 
 
