@@ -9,7 +9,7 @@ more often under an abused mall category than under any other.
 
   1. `find_abused_malls`: per mall category with at least `min_rows` training rows, the share of rows whose
      label's top level differs from a cross-validated, name-only TF-IDF prediction; a category is listed
-     when that share's Wilson lower bound clears `min_lift` times the share over all training rows, and the
+     when that share's Wilson lower bound clears `min_lift` times the share over all other rows, and the
      contradicted rows mostly carry one label (`min_label_share`): the label follows the mall category, not
      the product (a '기타' category whose labels scatter with its products is not abuse);
   2. `abuse_mask`: the training rows to drop: under a listed category AND disagreeing (the rows that agree
@@ -28,7 +28,7 @@ import pandas as pd
 from shopcat.text.baselines import tfidf_text
 from shopcat.text.keyword_removal import cross_val_mismatch, wilson_lower
 
-COLUMNS = ["mall_category", "rows", "disagree", "disagree_rate", "overall_rate", "lift", "label_share", "label",
+COLUMNS = ["mall_category", "rows", "disagree", "disagree_rate", "elsewhere_rate", "lift", "label_share", "label",
            "top_predicted"]
 
 
@@ -61,12 +61,14 @@ def find_abused_malls(train: pd.DataFrame, predicted, *, min_rows: int = 20, min
     frame = frame[frame["mall_category"].str.strip() != ""]
     stats = frame.groupby("mall_category").agg(rows=("disagree", "size"), disagree=("disagree", "sum"))
     stats = stats[stats["rows"] >= min_rows].reset_index()
-    overall = float(disagree.mean()) if len(disagree) else 0.0
+    # against the rate over every other training row: an abused category's own rows must not lift its bar
+    total, n = float(disagree.sum()), len(disagree)
+    elsewhere = (total - stats["disagree"]) / (n - stats["rows"]).clip(lower=1)
     stats["disagree_rate"] = stats["disagree"] / stats["rows"]
-    stats["overall_rate"] = overall
-    stats["lift"] = stats["disagree_rate"] / max(overall, 1e-9)
+    stats["elsewhere_rate"] = elsewhere
+    stats["lift"] = stats["disagree_rate"] / stats["elsewhere_rate"].clip(lower=1e-9)
     low = wilson_lower(stats["disagree"].to_numpy(), stats["rows"].to_numpy()) if len(stats) else np.array([])
-    stats = stats[low >= min_lift * overall].copy()
+    stats = stats[low >= min_lift * stats["elsewhere_rate"].to_numpy()].copy()
     contradicted = frame[frame["disagree"]].groupby("mall_category")
     top_label = contradicted["label"].agg(lambda s: s.value_counts().index[0])
     stats["label"] = stats["mall_category"].map(top_label).fillna("")
