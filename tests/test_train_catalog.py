@@ -46,3 +46,30 @@ def test_train_on_a_file_with_no_usable_rows_says_so_on_stderr(tmp_path, capsys)
     err = capsys.readouterr().err
     assert err.startswith("shopcat train:") and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "m" / "model.json").exists()
+
+
+def test_an_abused_mall_category_is_listed_dropped_and_ignored_when_served(tmp_path):
+    """An abusive seller files all kinds of products under 식품>선물세트>햄선물세트 and the labels follow it: the
+    trained model lists that category, trains without the contradicted rows and reads it as empty when served."""
+    from shopcat.sim import simulate_catalog
+
+    df = simulate_catalog(800, seed=2).drop(columns=["true_category", "noise_kind"], errors="ignore")
+    abused = "식품>선물세트>햄선물세트"
+    abusive = df.index[df.index % 10 == 0]  # every tenth product, whatever it is
+    df.loc[abusive, ["mall_category", "category"]] = abused
+    df.to_csv(tmp_path / "catalog.csv", index=False)
+    folder = train_on_catalog(tmp_path / "catalog.csv", tmp_path / "m", epochs=1, progress=False, recipe=SMALL)
+    meta = read_meta(folder)
+    assert abused in meta["blank_malls"]  # (the simulator's own abusive sellers may add another)
+    assert meta["card"]["abused_malls"]["training_rows_dropped"] > 25
+    assert abused in (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert abused in pd.read_csv(folder / "abused_malls.csv")["mall_category"].tolist()
+    model = load_model(folder)
+    title = df.loc[abusive[0], "title"]
+    assert model.predict([title], [abused], k=3) == model.predict([title], [""], k=3)
+    malls = df["mall_category"].fillna("")
+    other = malls[(malls != "") & ~malls.isin(meta["blank_malls"])].value_counts().index[0]
+    assert model.preprocess(title, other)["mall"].any()  # other mall categories are still read
+    kept = train_on_catalog(tmp_path / "catalog.csv", tmp_path / "k", epochs=1, progress=False, recipe=SMALL,
+                            abused_malls="keep")
+    assert read_meta(kept)["blank_malls"] == [] and not (kept / "abused_malls.csv").exists()

@@ -30,8 +30,11 @@ def _json_ready(settings: dict) -> dict:
 
 
 def write_model(folder, kind: str, model, vocab, labels: list[str], tokenizer, featurizer=None,
-                card: dict | None = None) -> Path:
-    """Write a trained model in the one format; `tokenizer` is the Tokenizer used in training."""
+                card: dict | None = None, blank_malls: list[str] | None = None) -> Path:
+    """Write a trained model in the one format; `tokenizer` is the Tokenizer used in training.
+
+    blank_malls: mall categories the model was trained to ignore (abused ones, `shopcat.text.mall_abuse`);
+    the served model blanks them too, so it sees what it was trained on."""
     import torch
 
     if kind not in KINDS:
@@ -44,7 +47,8 @@ def write_model(folder, kind: str, model, vocab, labels: list[str], tokenizer, f
     settings = tokenizer.settings() if hasattr(tokenizer, "settings") else {"kind": str(tokenizer)}
     meta = {"kind": kind, "model": asdict(model.cfg), "tokenizer": _json_ready(settings),
             "featurizer": featurizer.settings() if featurizer is not None else None, "labels": list(labels),
-            "version": f"{kind}-{stamp}-{digest}", "git_commit": config.run_commit(), "card": card or {}}
+            "version": f"{kind}-{stamp}-{digest}", "git_commit": config.run_commit(), "card": card or {},
+            "blank_malls": sorted(blank_malls or [])}
     vocab.save(folder / "vocab.json")
     (folder / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")  # last: complete
     return folder
@@ -103,7 +107,13 @@ def model_card_markdown(meta: dict) -> str:
              f"- data: {data.get('kind', '?')}: {data.get('name', '')}; {data.get('read', '?')} rows read, "
              f"{data.get('rows', '?')} accepted, {data.get('rejected', '?')} rejected",
              f"- split: {card.get('split', '')}", f"- leaves: {len(meta['labels'])}",
-             f"- tokenizer: {meta['tokenizer']}", ""]
+             f"- tokenizer: {meta['tokenizer']}"]
+    abused = card.get("abused_malls")
+    if abused is not None:
+        listed = ", ".join(abused["listed"]) or "none"
+        lines.append(f"- abused mall categories (blanked in training and serving; evidence in abused_malls.csv): "
+                     f"{listed}; {abused['training_rows_dropped']} training rows dropped")
+    lines.append("")
     metrics = card.get("metrics") or {}
     if metrics:
         lines += ["## Test accuracy per level", "", "| split | " + " | ".join(metrics["test"]) + " |",

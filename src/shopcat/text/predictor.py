@@ -18,7 +18,7 @@ DEFAULT_MODEL = config.MODELS_DIR / "text" / "latest"
 
 
 def save_text_model(folder, model, vocab, labels: list[str], cfg, tokenizer, featurizer=None,
-                    card: dict | None = None) -> Path:
+                    card: dict | None = None, blank_malls: list[str] | None = None) -> Path:
     """Write a text model in the one saved-model format (shopcat.models.saved).
 
     tokenizer: the Tokenizer used in training (all its settings are saved) or just its kind (a str);
@@ -27,7 +27,7 @@ def save_text_model(folder, model, vocab, labels: list[str], cfg, tokenizer, fea
 
     if (cfg.ngram_buckets or cfg.bag_buckets or cfg.wide_buckets) and featurizer is None:
         raise ValueError("this model reads hashed n-grams: pass the featurizer it was trained with")
-    return write_model(folder, "text", model, vocab, labels, tokenizer, featurizer, card)
+    return write_model(folder, "text", model, vocab, labels, tokenizer, featurizer, card, blank_malls)
 
 
 def collate_arrays(items: list[dict[str, np.ndarray]]) -> dict:
@@ -49,9 +49,11 @@ def top_labels(probs, labels: list[str], k: int) -> list[list[tuple[str, float]]
 class TextPredictor:
     """Title + mall category -> probabilities over the platform leaves, from a folder written by save_text_model."""
 
-    def __init__(self, model, vocab, tokenizer, labels: list[str], cfg, version: str, featurizer=None):
+    def __init__(self, model, vocab, tokenizer, labels: list[str], cfg, version: str, featurizer=None,
+                 blank_malls=()):
         self.model, self.vocab, self.tokenizer = model.eval(), vocab, tokenizer
         self.labels, self.cfg, self.version, self.featurizer = labels, cfg, version, featurizer
+        self.blank_malls = frozenset(blank_malls)  # abused mall categories: read as empty, as in training
 
     @classmethod
     def load(cls, path=DEFAULT_MODEL, device: str = "cpu") -> TextPredictor:
@@ -81,13 +83,15 @@ class TextPredictor:
         model.to(device)
         featurizer = SubwordFeaturizer.from_settings(meta["featurizer"]) if meta.get("featurizer") else None
         return cls(model, Vocab.load(path / "vocab.json"), build_tokenizer(meta), meta["labels"], cfg,
-                   meta["version"], featurizer)
+                   meta["version"], featurizer, meta.get("blank_malls", ()))
 
     def preprocess(self, title: str, mall_category: str = "") -> dict[str, np.ndarray]:
         """One product -> fixed-length id arrays. Pure python and numpy: safe and cheap in worker processes."""
         from shopcat.text.data import encode_inputs, mall_text
 
         title, mall_category = title or "", mall_category or ""
+        if mall_category in self.blank_malls:
+            mall_category = ""
         tokens = {"title": [self.tokenizer.tokenize(title)], "mall": [self.tokenizer.tokenize(mall_text(mall_category))]}
         arrays = encode_inputs(tokens, self.vocab, self.cfg, self.featurizer,
                                {"title": [title], "mall": [mall_category]})

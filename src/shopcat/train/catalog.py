@@ -7,7 +7,10 @@ Text only, the model is notebook 01's served one (TextCNN over name + mall categ
 bag of hashed word n-grams, trained to convergence with early stopping on validation accuracy). With
 `--images` and local image files in the `image` column, it is notebook 06's fused name + mall + image
 model. The catalog is split into train / validation / test (stratified by leaf); the model card reports
-per-level accuracy on validation and test, and goes into the model folder beside the weights.
+per-level accuracy on validation and test, and goes into the model folder beside the weights. Abused mall
+categories (a seller category that takes any product, with labels that follow it) are listed on the
+training split, their contradicted rows dropped and the categories ignored (`--abused-malls keep` trains
+on every row as it is; notebook 01 measures what the filter adds).
 """
 
 from __future__ import annotations
@@ -66,8 +69,13 @@ def _levels_of(truth: list[str], logits, leaves: list[str]) -> dict:
 def train_on_catalog(data, out, *, images: bool = False, seed: int = 0, epochs: int = 30,
                      encoding: str | None = None, data_kind: str = "real", val_frac: float = 0.1,
                      test_frac: float = 0.1, progress: bool = True, threads: int | None = None,
-                     recipe: dict | None = None) -> Path:
-    """Train on the catalog file `data`, write the model and its card to `out`; returns the folder."""
+                     recipe: dict | None = None, abused_malls: str = "drop") -> Path:
+    """Train on the catalog file `data`, write the model and its card to `out`; returns the folder.
+
+    abused_malls="drop" (text models): mall categories whose training labels the titles contradict
+    (`shopcat.text.mall_abuse`) are listed on the training split, their contradicted rows dropped and the
+    categories blanked in training, scoring and serving; the list and its evidence go into the card and
+    `abused_malls.csv` for review. "keep" trains on every row as it is."""
     from shopcat.data.sources import load_catalog
     from shopcat.data.splits import eval_labels
     from shopcat.models.saved import META, model_card_markdown, read_meta
@@ -98,8 +106,21 @@ def train_on_catalog(data, out, *, images: bool = False, seed: int = 0, epochs: 
                     metrics={"test": test})
         save_fused_model(out, run["model"], run["vocab"], corpus.leaves, tok, card=card)
     else:
+        from shopcat.text import mall_abuse
         from shopcat.text.predictor import save_text_model
 
+        blank = []
+        if abused_malls == "drop":
+            name_only = mall_abuse.name_only_predictions(corpus.train, seed=seed)
+            listed = mall_abuse.find_abused_malls(corpus.train, name_only)
+            drop = mall_abuse.abuse_mask(corpus.train, listed, name_only)
+            corpus = ex.without_abused_malls(corpus, listed, drop)
+            blank = listed["mall_category"].tolist()
+            card["abused_malls"] = {"listed": blank, "training_rows_dropped": int(drop.sum())}
+            out.mkdir(parents=True, exist_ok=True)
+            listed.to_csv(out / "abused_malls.csv", index=False, encoding="utf-8")
+        elif abused_malls != "keep":
+            raise TrainError(f"abused_malls must be 'drop' or 'keep', not {abused_malls!r}")
         run = ex.run_textcnn(corpus, seed=seed, epochs=epochs, progress=progress, logits=True, num_threads=threads,
                              **{**TEXT_RECIPE, **(recipe or {})})
         card.update(architecture="TextCNN + n-gram bag (notebook 01's served model)",
@@ -107,7 +128,8 @@ def train_on_catalog(data, out, *, images: bool = False, seed: int = 0, epochs: 
                              "test": run["levels"]},
                     training={k: run[k] for k in ("epochs_run", "best_epoch", "seconds_per_epoch",
                                                   "products_per_s")})
-        save_text_model(out, run["model"], run["vocab"], corpus.leaves, run["cfg"], tok, run["featurizer"], card=card)
+        save_text_model(out, run["model"], run["vocab"], corpus.leaves, run["cfg"], tok, run["featurizer"], card=card,
+                        blank_malls=blank)
     card["train_seconds"] = round(time.time() - started, 1)
     card["trained_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     meta = {**read_meta(out), "card": card}  # the card's last figures (time, date) into model.json too
@@ -125,13 +147,17 @@ def cli_train(argv: list[str]) -> int:
     parser.add_argument("--epochs", type=int, default=30, help="a ceiling: training stops early on validation")
     parser.add_argument("--encoding", help="the CSV's encoding (detected when not given)")
     parser.add_argument("--data-kind", default="real", choices=("real", "simulated"))
+    parser.add_argument("--abused-malls", default="drop", choices=("drop", "keep"),
+                        help="drop: list mall categories whose labels the titles contradict, drop their contradicted "
+                             "training rows and ignore those categories (text model; default); keep: train on every row")
     parser.add_argument("--threads", type=int, help="torch threads (default: every core; 1 when the cores are shared)")
     args = parser.parse_args(argv)
     from shopcat.data.schema import CatalogError
 
     try:
         folder = train_on_catalog(args.data, args.out, images=args.images, seed=args.seed, epochs=args.epochs,
-                                  encoding=args.encoding, data_kind=args.data_kind, threads=args.threads)
+                                  encoding=args.encoding, data_kind=args.data_kind, threads=args.threads,
+                                  abused_malls=args.abused_malls)
     except (CatalogError, TrainError, FileNotFoundError) as error:
         print(f"shopcat train: {error}", file=sys.stderr)
         return 1
