@@ -45,11 +45,13 @@ def encode_ids(token_lists: list[list[str]], vocab, max_len: int) -> np.ndarray:
     return np.asarray(vocab.encode_many(token_lists, max_len), dtype=np.int64).reshape(len(token_lists), max_len)
 
 
-def encode_inputs(tokens: dict, vocab, cfg, featurizer=None, texts: dict | None = None) -> dict[str, np.ndarray]:
+def encode_inputs(tokens: dict, vocab, cfg, featurizer=None, texts: dict | None = None,
+                  label_text=None) -> dict[str, np.ndarray]:
     """Every input array a TextClassifier with config `cfg` reads, for a batch of products.
 
     tokens: {"title": token lists, "mall": token lists}; texts: {"title": raw titles, "mall": raw mall
-    categories}, needed only by a bag branch (its character n-grams come from the raw, space-free text).
+    categories}, needed by a bag branch (its character n-grams come from the raw, space-free text) and by
+    label-text scores (`label_text`, a shopcat.text.label_text.LabelText over the model's leaves).
     Training and serving (`TextPredictor.preprocess`) both build their inputs here, so they cannot drift.
     """
     use_mall = cfg.use_mall
@@ -66,11 +68,15 @@ def encode_inputs(tokens: dict, vocab, cfg, featurizer=None, texts: dict | None 
         titles = list(texts["title"])
         malls = [mall_text(m) for m in texts["mall"]] if use_mall else None
         arrays["bag"] = featurizer.bags(titles, tokens["title"], malls, tokens["mall"] if use_mall else None)
+    if getattr(cfg, "label_text_rows", 0):
+        arrays["title_leaf"], arrays["title_leaf_w"] = label_text.encode(texts["title"], "title")
+        if use_mall:
+            arrays["mall_leaf"], arrays["mall_leaf_w"] = label_text.encode(texts["mall"], "mall")
     return arrays
 
 
 def make_dataset(tokens: dict, vocab, label_ids: np.ndarray, title_len: int = 32, mall_len: int = 8,
-                 use_mall: bool = True, cfg=None, featurizer=None, texts: dict | None = None):
+                 use_mall: bool = True, cfg=None, featurizer=None, texts: dict | None = None, label_text=None):
     """The loop's Dataset: the model's input arrays, label, and idx = row position.
 
     With `cfg` (a TextCNNConfig) the inputs are whatever that model reads (`encode_inputs`); without it,
@@ -78,7 +84,7 @@ def make_dataset(tokens: dict, vocab, label_ids: np.ndarray, title_len: int = 32
     from shopcat.train.loop import ArrayDataset  # here, so serving's preprocessing never imports torch
 
     if cfg is not None:
-        arrays = encode_inputs(tokens, vocab, cfg, featurizer, texts)
+        arrays = encode_inputs(tokens, vocab, cfg, featurizer, texts, label_text)
     else:
         arrays = {"title": encode_ids(tokens["title"], vocab, title_len)}
         if use_mall:

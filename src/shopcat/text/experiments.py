@@ -27,6 +27,7 @@ from shopcat.text.baselines import (
     tfidf_text,
 )
 from shopcat.text.data import encode_labels, label_list, make_dataset, tokenize_catalog
+from shopcat.text.label_text import LabelText
 from shopcat.text.textcnn import TextClassifier, TextCNNConfig
 from shopcat.text.vocab import Vocab
 from shopcat.text.word2vec import W2VConfig, geometry, word2vec_matrix
@@ -93,7 +94,8 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
                 embed_dropout: float = 0.0, monitor: str = "val_acc", schedule: str = "cosine",
                 warmup_frac: float = 0.05, label_smoothing: float = 0.1, weight_decay: float = 0.01,
                 sparse_lr: float | None = 0.01, loss: str = "softmax", fit_kwargs: dict | None = None,
-                logits: bool = False, select_from: int = 1) -> dict:
+                logits: bool = False, select_from: int = 1, label_text: bool = False,
+                label_text_gain: float = 1.0) -> dict:
     """Train one TextCNN variant and score it. embedding: 'random' | 'w2v-frozen' | 'w2v-tuned'.
 
     Word2Vec settings: `w2v` holds W2VConfig fields (window, joint sentences, fastText, post-processing;
@@ -115,6 +117,9 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
     cnn=False keeps that branch alone. The returned "training" holds epochs run, best epoch, per-epoch
     curves, seconds per epoch and products/s.
 
+    label_text=True adds the leaf paths' own words (`shopcat.text.label_text`): the title's and the mall
+    category's cosine with every leaf path, each times a learned gain (starting at `label_text_gain`).
+
     fit_kwargs go to `fit` as they are (sample_weight, sampler, logit_offset: notebooks 08 and 09);
     logits=True adds "val_logits" (rows in the corpus's order, columns corpus.leaves) beside "test_logits",
     for a prediction-time adjustment.
@@ -134,14 +139,18 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
         w2v_seconds = time.time() - t_w2v
     featurizer = SubwordFeaturizer(SubwordConfig(**(subword or {}))) if (token_ngrams or bag or wide) else None
     buckets = featurizer.cfg.buckets if featurizer else 0
+    leaf_text = LabelText(corpus.leaves) if label_text else None
     cfg = TextCNNConfig(vocab_size=len(vocab), n_classes=len(corpus.leaves), embed_dim=embed_dim, n_maps=n_maps,
                         fcl_dim=fcl_dim, dropout=dropout, use_mall=use_mall, title_len=title_len,
                         mall_len=mall_len, freeze_embedding=embedding == "w2v-frozen", cnn=cnn,
                         ngram_buckets=buckets if (token_ngrams and cnn) else 0, bag_buckets=buckets if bag else 0,
                         bag_dim=bag_dim, bag_dropout=bag_dropout, embed_dropout=embed_dropout,
-                        wide_buckets=wide_buckets if wide else 0, wide_l2=wide_l2)
+                        wide_buckets=wide_buckets if wide else 0, wide_l2=wide_l2,
+                        label_text_rows=leaf_text.rows if leaf_text else 0, label_text_gain=label_text_gain)
     config.seed_everything(seed)
     model = TextClassifier(cfg, embedding=matrix)
+    if leaf_text is not None:
+        model.set_label_table(leaf_text.table())
     start_geometry = (geometry(model.embedding.weight.detach().cpu().numpy(), vocab, corpus.leaves, seed=seed)
                       if embedding_geometry and cnn else None)
 
@@ -149,7 +158,8 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
         part = getattr(corpus, split)
         texts = {"title": part["title"].fillna("").astype(str).tolist(),
                  "mall": part["mall_category"].fillna("").astype(str).tolist()}
-        return make_dataset(corpus.tokens[split], vocab, labels, cfg=cfg, featurizer=featurizer, texts=texts)
+        return make_dataset(corpus.tokens[split], vocab, labels, cfg=cfg, featurizer=featurizer, texts=texts,
+                            label_text=leaf_text)
 
     train_ds, val_ds = dataset("train", corpus.y_train), dataset("val", corpus.y_val)
     if wide:
@@ -209,11 +219,16 @@ def run_fasttext(corpus: Corpus, *, use_mall: bool = True, seed: int | None = No
 
 
 def run_baselines(corpus: Corpus, *, annotator_accuracy: float = 0.75, tfidf_name_only: bool = False,
-                  fasttext: bool = False, fasttext_params: dict | None = None, annotator: bool = True) -> dict:
+                  fasttext: bool = False, fasttext_params: dict | None = None, annotator: bool = True,
+                  label_text: bool = False) -> dict:
     """Per-level accuracy of the rule system, the TF-IDF peer (name + mall; name only when asked), the
     fastText peer (when asked) and, on simulated data (annotator=True and a true_category column), the
     simulated annotator: a real file's audited column is no reason to simulate a human on it. "correct"
-    holds each system's per-test-item leaf hits, for paired bootstraps when one seed runs."""
+    holds each system's per-test-item leaf hits, for paired bootstraps when one seed runs.
+
+    label_text=True also scores the peer given the leaf paths' own words (PEER_LABEL_TEXT): its margins plus
+    the title's and mall category's cosines with each leaf path (`shopcat.text.label_text`), their gains
+    chosen on the validation split. The fair opponent for a neural model that reads the same words."""
     out, seconds, predictions = {}, {}, {}
     t0 = time.time()
     rule = RuleBaseline.from_training(corpus.leaves, corpus.train["category"])
@@ -226,6 +241,10 @@ def run_baselines(corpus: Corpus, *, annotator_accuracy: float = 0.75, tfidf_nam
         peer = make_tfidf_peer(seed=corpus.seed).fit(tfidf_text(corpus.train, use_mall), corpus.train["category"])
         predictions[name] = list(peer.predict(tfidf_text(corpus.test, use_mall)))
         seconds[name] = time.time() - t0
+        if label_text and use_mall:
+            t0 = time.time()
+            predictions[PEER_LABEL_TEXT] = peer_with_label_text(peer, corpus)
+            seconds[PEER_LABEL_TEXT] = seconds[name] + time.time() - t0
     if fasttext:
         run = run_fasttext(corpus, **(fasttext_params or {}))
         predictions[FASTTEXT], seconds[FASTTEXT] = run["pred"], run["seconds"]
@@ -240,6 +259,31 @@ def run_baselines(corpus: Corpus, *, annotator_accuracy: float = 0.75, tfidf_nam
 
 
 FASTTEXT = "fastText (name + mall)"
+PEER_LABEL_TEXT = "TF-IDF + linear SVM + leaf-name scores"
+
+
+def peer_with_label_text(peer, corpus: Corpus) -> list[str]:
+    """The fitted peer's test predictions after adding leaf-name cosines with gains chosen on validation."""
+    from shopcat.text import label_text as lt
+
+    leaf_text = lt.LabelText(corpus.leaves)
+    column = {leaf: i for i, leaf in enumerate(peer.classes_)}
+
+    def margins(part):  # (N, corpus.leaves): a leaf the peer never saw gets its lowest margin
+        raw = peer.decision_function(tfidf_text(part))
+        out = np.full((len(part), len(corpus.leaves)), float(raw.min()))
+        for j, leaf in enumerate(corpus.leaves):
+            if leaf in column:
+                out[:, j] = raw[:, column[leaf]]
+        return out
+
+    def parts(part):
+        return margins(part), lt.cosines(leaf_text, part["title"]), lt.cosines(leaf_text, part["mall_category"], "mall")
+
+    val, test = parts(corpus.val), parts(corpus.test)
+    gains = lt.choose_gains(*val, corpus.y_val)
+    scores = lt.with_label_scores(*test, gains, scale=max(float(val[0].std()), 1e-8))
+    return [corpus.leaves[i] for i in scores.argmax(1)]
 
 
 def free(result: dict) -> dict:

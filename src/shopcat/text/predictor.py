@@ -51,8 +51,15 @@ class TextPredictor:
 
     def __init__(self, model, vocab, tokenizer, labels: list[str], cfg, version: str, featurizer=None,
                  blank_malls=()):
+        from shopcat.text.label_text import LabelText
+
         self.model, self.vocab, self.tokenizer = model.eval(), vocab, tokenizer
         self.labels, self.cfg, self.version, self.featurizer = labels, cfg, version, featurizer
+        # label-text scores: the vectoriser is fit on the leaf list alone, so the saved labels rebuild it
+        self.label_text = LabelText(labels) if getattr(cfg, "label_text_rows", 0) else None
+        if self.label_text is not None and self.label_text.rows != cfg.label_text_rows:
+            raise ValueError(f"the labels give {self.label_text.rows} label-text rows, the model has "
+                             f"{cfg.label_text_rows}: was it saved with other labels or scikit-learn?")
         self.blank_malls = frozenset(blank_malls)  # abused mall categories: read as empty, as in training
 
     @classmethod
@@ -94,7 +101,7 @@ class TextPredictor:
             mall_category = ""
         tokens = {"title": [self.tokenizer.tokenize(title)], "mall": [self.tokenizer.tokenize(mall_text(mall_category))]}
         arrays = encode_inputs(tokens, self.vocab, self.cfg, self.featurizer,
-                               {"title": [title], "mall": [mall_category]})
+                               {"title": [title], "mall": [mall_category]}, self.label_text)
         return {k: v[0] for k, v in arrays.items()}
 
     def collate(self, items: list[dict[str, np.ndarray]]) -> dict:

@@ -17,6 +17,9 @@ Two optional additions read the hashed character n-grams of `shopcat.text.subwor
   cannot claim its own direction in it; in the wide layer every feature has its own weight per leaf. Its
   weights are L2-penalised (`wide_l2`, on the rows a batch touches: `penalty()`); trained with the
   one-vs-rest hinge loss it is a linear SVM learned by the same loop, beside the CNN.
+- `label_text_rows > 0`: the leaf paths' own words (`shopcat.text.label_text`): the cosine of the title's, and
+  of the mall category's, character-gram vector with each leaf path's, times a learned gain each, added to
+  the logits. A leaf with two training rows still has its name; a one-vs-rest linear model has no such input.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ class TextCNNConfig:
     embed_dropout: float = 0.0  # dropout on the token embeddings (before the convolutions)
     wide_buckets: int = 0  # rows of the wide branch's table (0: no wide branch); bag ids are folded into them
     wide_l2: float = 0.0  # L2 penalty on the wide weights a batch touches
+    label_text_rows: int = 0  # rows of the leaf-path gram table (LabelText.rows; 0: no label-text scores)
+    label_text_gain: float = 1.0  # starting gain of each label-text score (learned)
 
 
 class TextCNN(nn.Module):
@@ -129,10 +134,15 @@ class TextClassifier(nn.Module):
             nn.init.zeros_(self.wide.weight)
             self.wide_bias = nn.Parameter(torch.zeros(cfg.n_classes))
             self.register_buffer("wide_idf", torch.ones(cfg.wide_buckets))  # set from training rows: fit_idf
+        if cfg.label_text_rows:  # fixed leaf vectors (set_label_table), a learned gain for title and for mall
+            self.register_buffer("label_table", torch.zeros(cfg.label_text_rows, cfg.n_classes))
+            self.label_gain = nn.Parameter(torch.full((2,), float(cfg.label_text_gain)))
 
     def forward(self, title: torch.Tensor | None = None, mall: torch.Tensor | None = None,
                 title_grams: torch.Tensor | None = None, mall_grams: torch.Tensor | None = None,
-                bag: torch.Tensor | None = None) -> torch.Tensor:
+                bag: torch.Tensor | None = None, title_leaf: torch.Tensor | None = None,
+                title_leaf_w: torch.Tensor | None = None, mall_leaf: torch.Tensor | None = None,
+                mall_leaf_w: torch.Tensor | None = None) -> torch.Tensor:
         logits = 0.0
         if self.title is not None:
             code = self.title(title, title_grams)
@@ -150,7 +160,20 @@ class TextClassifier(nn.Module):
             weights = weights / weights.norm(dim=1, keepdim=True).clamp_min(1e-8)
             logits = logits + self.wide(rows, per_sample_weights=weights) + self.wide_bias
             self._wide_rows = rows if self.training else None
+        if self.cfg.label_text_rows:
+            logits = logits + self.label_gain[0] * self.label_scores(title_leaf, title_leaf_w)
+            if mall_leaf is not None:
+                logits = logits + self.label_gain[1] * self.label_scores(mall_leaf, mall_leaf_w)
         return logits
+
+    def label_scores(self, ids: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """(B, G) gram ids and weights of unit text vectors -> (B, leaves) cosines with the leaf paths."""
+        return F.embedding_bag(ids, self.label_table, per_sample_weights=weights, mode="sum")
+
+    @torch.no_grad()
+    def set_label_table(self, table: np.ndarray) -> None:
+        """The leaf vectors (`LabelText.table()`); kept in the state dict, so a saved model serves them."""
+        self.label_table.copy_(torch.as_tensor(table, dtype=torch.float32))
 
     def wide_rows(self, bag: torch.Tensor) -> torch.Tensor:
         """The wide table's rows for hashed bag ids (1..B-1 folded into 1..wide_buckets-1; 0 stays padding)."""
