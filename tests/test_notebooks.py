@@ -42,7 +42,7 @@ EXPECTED = {
                                       ("training", "system"): {CMP, NAME, "TextCNN + n-gram bag",
                                                                "TextCNN + subword embeddings (name + mall)",
                                                                "wide n-gram branch + leaf names (ours)"}},
-                             "parts": 15},
+                             "parts": 16},
     "02_vocab_size": {"rows": {("per_k", "system"): {"1K", "all"}}, "parts": 2},
     "03_word2vec": {"rows": {("per_variant", "system"): {"random init", "Word2Vec frozen", *W2V_VARIANTS},
                              ("geometry", "system"): {"random init", "Word2Vec frozen", *W2V_VARIANTS}}, "parts": 3},

@@ -356,6 +356,18 @@ def without_abused_malls(corpus: Corpus, abused: pd.DataFrame, drop: np.ndarray)
                   corpus.y_val, corpus.test_truth, corpus.seed)
 
 
+def filter_abused_malls(corpus: Corpus) -> tuple[Corpus, pd.DataFrame, np.ndarray]:
+    """(filtered corpus, listed categories with their evidence, dropped training rows): the abused-mall filter
+    as notebook 01 and `shopcat train` apply it, every step on the training split alone. With nothing listed
+    the corpus comes back as it was."""
+    from shopcat.text import mall_abuse
+
+    name_only = mall_abuse.name_only_predictions(corpus.train, seed=corpus.seed)
+    listed = mall_abuse.find_abused_malls(corpus.train, name_only)
+    drop = mall_abuse.abuse_mask(corpus.train, listed, name_only)
+    return (without_abused_malls(corpus, listed, drop) if len(listed) else corpus), listed, drop
+
+
 # Corpora from explicit frames (notebook 09 splits at a cut date instead of at random).
 
 def corpus_from_frames(df: pd.DataFrame, tokens: dict, train: pd.DataFrame, val: pd.DataFrame,

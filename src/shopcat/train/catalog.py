@@ -3,8 +3,10 @@
     shopcat train --data my_catalog.csv --out models/mine
     shopcat predict --model models/mine --input new_products.csv --out predictions.csv
 
-Text only, the model is notebook 01's served one (TextCNN over name + mall category with a fastText-style
-bag of hashed word n-grams, trained to convergence with early stopping on validation accuracy). With
+Text only, the model is notebook 01's best and served one: the wide n-gram branch with leaf names (a full-rank
+linear layer over TF-IDF weighted hashed word and character n-grams, trained with the one-vs-rest squared
+hinge, plus the title's and mall category's cosines with each leaf path times learned gains), trained with
+early stopping on validation accuracy. With
 `--images` and local image files in the `image` column, it is notebook 06's fused name + mall + image
 model. The catalog is split into train / validation / test (stratified by leaf); the model card reports
 per-level accuracy on validation and test, and goes into the model folder beside the weights. Abused mall
@@ -26,9 +28,9 @@ import numpy as np
 
 from shopcat import config
 
-# notebook 01's cpu-profile settings for its served model ("TextCNN + n-gram bag")
-TEXT_RECIPE = dict(embed_dim=64, n_maps=64, fcl_dim=256, title_len=24, mall_len=8, batch_size=128, lr=2e-3,
-                   bag=True, subword={"kiwi_tokens": False, "title_maxn": 0})
+# notebook 01's cpu-profile settings for its best model ("wide n-gram branch + leaf names")
+TEXT_RECIPE = dict(cnn=False, wide=True, wide_l2=5e-4, loss="ovr_hinge", label_smoothing=0.0, lr=0.005,
+                   batch_size=128, patience=5, label_text=True, subword={"kiwi_tokens": False, "title_maxn": 0})
 # notebook 06's cpu-profile settings for the fused model
 FUSED_RECIPE = dict(embed_dim=64, n_maps=64, title_len=24, mall_len=8, branch_dim=128, fcl_dim=256, dropout=0.3,
                     image_dropout=0.3, image_channels=(24, 48, 96, 128), epochs=6, image_epochs=6, fusion_epochs=10,
@@ -106,15 +108,11 @@ def train_on_catalog(data, out, *, images: bool = False, seed: int = 0, epochs: 
                     metrics={"test": test})
         save_fused_model(out, run["model"], run["vocab"], corpus.leaves, tok, card=card)
     else:
-        from shopcat.text import mall_abuse
         from shopcat.text.predictor import save_text_model
 
         blank = []
         if abused_malls == "drop":
-            name_only = mall_abuse.name_only_predictions(corpus.train, seed=seed)
-            listed = mall_abuse.find_abused_malls(corpus.train, name_only)
-            drop = mall_abuse.abuse_mask(corpus.train, listed, name_only)
-            corpus = ex.without_abused_malls(corpus, listed, drop)
+            corpus, listed, drop = ex.filter_abused_malls(corpus)
             blank = listed["mall_category"].tolist()
             card["abused_malls"] = {"listed": blank, "training_rows_dropped": int(drop.sum())}
             out.mkdir(parents=True, exist_ok=True)
@@ -123,7 +121,7 @@ def train_on_catalog(data, out, *, images: bool = False, seed: int = 0, epochs: 
             raise TrainError(f"abused_malls must be 'drop' or 'keep', not {abused_malls!r}")
         run = ex.run_textcnn(corpus, seed=seed, epochs=epochs, progress=progress, logits=True, num_threads=threads,
                              **{**TEXT_RECIPE, **(recipe or {})})
-        card.update(architecture="TextCNN + n-gram bag (notebook 01's served model)",
+        card.update(architecture="wide n-gram branch + leaf names (notebook 01's best text model)",
                     metrics={"validation": _levels_of(val_truth, run["val_logits"], corpus.leaves),
                              "test": run["levels"]},
                     training={k: run[k] for k in ("epochs_run", "best_epoch", "seconds_per_epoch",
