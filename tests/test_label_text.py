@@ -83,3 +83,22 @@ def test_the_peer_with_leaf_names_is_scored_on_the_same_test_rows():
     assert ex.PEER_LABEL_TEXT in base["levels"]
     assert len(base["correct"][ex.PEER_LABEL_TEXT]) == len(corpus.test)
     assert base["levels"][ex.PEER_LABEL_TEXT]["leaf"] > 0.5
+
+
+def test_encode_is_the_fitted_vectorizers_transform_to_the_bit():
+    """The hand-written vector (fast per served message) must be scikit-learn's: same grams, same weights."""
+    from _text_catalog import tiny_catalog
+
+    leaf_text = lt.LabelText(LEAF_LIST + ["생활/건강>반려동물>고양이용품>캣타워", "디지털/가전>기타 가전"])
+    df = tiny_catalog(200, seed=5)
+    texts = df["title"].tolist() + df["mall_category"].tolist() + [
+        "", "  a  ", "A", "MP3 플레이어 mp3", "ab\tcd\n", "사과사과 사과 과일>사과", "캣타워 고양이 캣타워"]
+    matrix = leaf_text.vectorizer.transform(texts).tocsr()
+    ids, weights = leaf_text.encode(texts)
+    for row in range(len(texts)):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        expected = sorted(zip(matrix.indices[start:end] + 1, matrix.data[start:end].astype(np.float32)),
+                          key=lambda cv: (-cv[1], cv[0]))[:leaf_text.max_grams]
+        got = [(i, w) for i, w in zip(ids[row], weights[row]) if i > 0]
+        assert [i for i, _ in got] == [i for i, _ in expected], texts[row]
+        assert [w for _, w in got] == [w for _, w in expected], texts[row]
