@@ -97,8 +97,8 @@ def test_encode_is_the_fitted_vectorizers_transform_to_the_bit():
     ids, weights = leaf_text.encode(texts)
     for row in range(len(texts)):
         start, end = matrix.indptr[row], matrix.indptr[row + 1]
-        expected = sorted(zip(matrix.indices[start:end] + 1, matrix.data[start:end].astype(np.float32)),
+        expected = sorted(zip(matrix.indices[start:end] + 1, matrix.data[start:end].astype(np.float32), strict=True),
                           key=lambda cv: (-cv[1], cv[0]))[:leaf_text.max_grams]
-        got = [(i, w) for i, w in zip(ids[row], weights[row]) if i > 0]
+        got = [(i, w) for i, w in zip(ids[row], weights[row], strict=True) if i > 0]
         assert [i for i, _ in got] == [i for i, _ in expected], texts[row]
         assert [w for _, w in got] == [w for _, w in expected], texts[row]

@@ -50,7 +50,7 @@ class LabelText:
         ids = np.zeros((len(texts), self.max_grams), dtype=np.int64)
         weights = np.zeros((len(texts), self.max_grams), dtype=np.float32)
         for row, text in enumerate(texts):
-            vector = self.vector(mall_text(text) if kind == "mall" else str(text or ""))
+            vector = self.vector(as_text(text, kind))
             for k, (column, weight) in enumerate(vector[:self.max_grams]):
                 ids[row, k], weights[row, k] = column + 1, weight
         return ids, weights
@@ -75,9 +75,15 @@ class LabelText:
         vector = [(c, v / norm) for c, v in zip(columns, values, strict=True)] if norm > 0 else []
         return sorted(vector, key=lambda cv: -cv[1])  # stable: ties keep column order
 
+
+def as_text(text, kind: str) -> str:
+    """A title as it is; a mall category ('>'- and '/'-separated path) as words."""
+    return mall_text(text) if kind == "mall" else str(text or "")
+
+
 def cosines(label_text: LabelText, texts, kind: str = "title") -> np.ndarray:
     """(N, leaves) dense cosines of texts with every leaf path: for models scored outside torch (the peer)."""
-    texts = [mall_text(t) if kind == "mall" else str(t or "") for t in texts]
+    texts = [as_text(t, kind) for t in texts]
     return (label_text.vectorizer.transform(texts) @ label_text.leaf_vectors.T).toarray()
 
 

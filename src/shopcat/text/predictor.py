@@ -51,12 +51,14 @@ class TextPredictor:
 
     def __init__(self, model, vocab, tokenizer, labels: list[str], cfg, version: str, featurizer=None,
                  blank_malls=()):
-        from shopcat.text.label_text import LabelText
-
         self.model, self.vocab, self.tokenizer = model.eval(), vocab, tokenizer
         self.labels, self.cfg, self.version, self.featurizer = labels, cfg, version, featurizer
         # label-text scores: the vectoriser is fit on the leaf list alone, so the saved labels rebuild it
-        self.label_text = LabelText(labels) if getattr(cfg, "label_text_rows", 0) else None
+        self.label_text = None
+        if getattr(cfg, "label_text_rows", 0):  # scikit-learn is imported only by models that read leaf names
+            from shopcat.text.label_text import LabelText
+
+            self.label_text = LabelText(labels)
         if self.label_text is not None and self.label_text.rows != cfg.label_text_rows:
             raise ValueError(f"the labels give {self.label_text.rows} label-text rows, the model has "
                              f"{cfg.label_text_rows}: was it saved with other labels or scikit-learn?")
