@@ -21,12 +21,7 @@ from sklearn.pipeline import make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
 from shopcat.text.data import mall_text
-
-
-def _path_text(leaf: str) -> str:
-    """A platform path as words, the leaf name repeated: the deepest level says most about a product."""
-    levels = leaf.split(">")
-    return " ".join(levels + levels[-1:])
+from shopcat.text.label_text import LabelText, cosines
 
 
 class RuleBaseline:
@@ -35,8 +30,7 @@ class RuleBaseline:
     def __init__(self, leaves: list[str], fallback: str | None = None):
         self.leaves = list(leaves)
         self.fallback = fallback or self.leaves[0]  # for rows with no mall category
-        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True)
-        self.leaf_vectors = self.vectorizer.fit_transform([_path_text(leaf) for leaf in self.leaves])
+        self.leaf_text = LabelText(self.leaves)  # the leaf paths' vectors, shared with the leaf-name scores
 
     @classmethod
     def from_training(cls, leaves: list[str], train_labels) -> RuleBaseline:
@@ -44,11 +38,11 @@ class RuleBaseline:
         return cls(leaves, fallback=Counter(train_labels).most_common(1)[0][0])
 
     def predict(self, mall_categories, batch_size: int = 2048) -> list[str]:
-        texts = [mall_text(m) for m in mall_categories]
+        texts = list(mall_categories)
         out = []
         for start in range(0, len(texts), batch_size):
             chunk = texts[start : start + batch_size]
-            scores = (self.vectorizer.transform(chunk) @ self.leaf_vectors.T).toarray()
+            scores = cosines(self.leaf_text, chunk, kind="mall")
             best = scores.argmax(1)
             out += [self.leaves[b] if scores[i, b] > 0 else self.fallback for i, b in enumerate(best)]
         return out

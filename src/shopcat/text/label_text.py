@@ -4,7 +4,7 @@ A leaf seen twice in training gets almost nothing from its training rows, yet it
 title ('... 기저귀크림 150ml' is 출산/육아>기저귀>기저귀크림) and a seller's mall category is often the
 platform's own path, or close to it. A one-vs-rest linear model (the TF-IDF peer) cannot use that: each
 leaf is a yes/no question with no text of its own. Here each leaf path is a character 2-3-gram TF-IDF
-vector (the rule system's representation, `shopcat.text.baselines.RuleBaseline`), and a product's title
+vector (the representation the rule system, `shopcat.text.baselines.RuleBaseline`, matches mall categories in), and a product's title
 and mall category are vectors in the same space; their cosines with every leaf are two extra scores a
 TextClassifier adds to its logits with a learned gain each (`TextCNNConfig.label_text_rows`).
 
@@ -20,8 +20,13 @@ import math
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from shopcat.text.baselines import _path_text
 from shopcat.text.data import mall_text
+
+
+def _path_text(leaf: str) -> str:
+    """A platform path as words, the leaf name repeated: the deepest level says most about a product."""
+    levels = leaf.split(">")
+    return " ".join(levels + levels[-1:])
 
 
 class LabelText:
