@@ -75,3 +75,45 @@ def test_an_abused_mall_category_is_listed_dropped_and_ignored_when_served(tmp_p
     kept = train_on_catalog(tmp_path / "catalog.csv", tmp_path / "k", epochs=1, progress=False, recipe=SMALL,
                             abused_malls="keep")
     assert read_meta(kept)["blank_malls"] == [] and not (kept / "abused_malls.csv").exists()
+
+
+def test_train_with_images_writes_a_fused_model_that_ignores_abused_malls_and_predict_reads_the_files(tmp_path):
+    """`shopcat train --images`: the image column's local files are read, the fused model is written with the
+    same abused-mall list as a text model, and `shopcat predict` serves it from the same files."""
+    from PIL import Image
+
+    from shopcat.models.predict import cli_predict
+    from shopcat.sim import simulate_catalog
+    from shopcat.sim.images import render_images
+
+    df = simulate_catalog(800, seed=2).drop(columns=["true_category", "noise_kind"], errors="ignore")
+    pixels = render_images(df["product_id"], df["category"], 48, seed=0)
+    (tmp_path / "img").mkdir()
+    paths = []
+    for pid, image in zip(df["product_id"], pixels, strict=True):
+        Image.fromarray(image).save(tmp_path / "img" / f"{pid}.png")
+        paths.append(str(tmp_path / "img" / f"{pid}.png"))
+    df["image"] = paths
+    df.loc[df.index % 7 == 0, "image"] = ""  # some products come without an image
+    abused = "식품>선물세트>햄선물세트"
+    abusive = df.index[df.index % 10 == 0]
+    df.loc[abusive, ["mall_category", "category"]] = abused
+    df.to_csv(tmp_path / "catalog.csv", index=False)
+    tiny = {"embed_dim": 16, "n_maps": 8, "branch_dim": 16, "fcl_dim": 16, "image_channels": (8, 8, 8, 8),
+            "epochs": 1, "image_epochs": 1, "fusion_epochs": 1}
+    folder = train_on_catalog(tmp_path / "catalog.csv", tmp_path / "m", images=True, progress=False, recipe=tiny)
+    meta = read_meta(folder)
+    card = meta["card"]
+    assert meta["kind"] == "fused" and card["images_found"] == int((df["image"] != "").sum())
+    assert abused in meta["blank_malls"] and card["abused_malls"]["training_rows_dropped"] > 25
+    model = load_model(folder)
+    title = df.loc[abusive[0], "title"]
+    assert model.predict([title], [abused], k=3) == model.predict([title], [""], k=3)
+    with_image = model.preprocess(title, "", image=pixels[1])
+    assert with_image["has_image"] == 1 and with_image["image"].any()
+    products = tmp_path / "new.csv"
+    df.head(30)[["product_id", "title", "mall_category", "image"]].to_csv(products, index=False)
+    assert cli_predict(["--model", str(folder), "--input", str(products), "--out", str(tmp_path / "p.csv")]) == 0
+    predictions = pd.read_csv(tmp_path / "p.csv")
+    assert predictions["product_id"].tolist() == df.head(30)["product_id"].tolist()
+    assert set(predictions["category_1"]) <= set(model.labels)

@@ -18,18 +18,20 @@ from shopcat.text.predictor import collate_arrays, top_labels
 DEFAULT_MODEL = config.MODELS_DIR / "fused" / "latest"
 
 
-def save_fused_model(folder, model, vocab, labels: list[str], tokenizer, card: dict | None = None) -> Path:
+def save_fused_model(folder, model, vocab, labels: list[str], tokenizer, card: dict | None = None,
+                     blank_malls: list[str] | None = None) -> Path:
     """Write a fused model in the one saved-model format (shopcat.models.saved); `tokenizer` is the Tokenizer
-    used in training (every setting is saved) or its kind."""
+    used in training (every setting is saved) or its kind; blank_malls: abused mall categories it ignores."""
     from shopcat.models.saved import write_model
 
-    return write_model(folder, "fused", model, vocab, labels, tokenizer, None, card)
+    return write_model(folder, "fused", model, vocab, labels, tokenizer, None, card, blank_malls)
 
 
 class FusedPredictor:
     """Name + mall category + optional image -> probabilities over the platform leaves."""
 
-    def __init__(self, model, vocab, tokenizer, labels: list[str], version: str, device: str = "cpu"):
+    def __init__(self, model, vocab, tokenizer, labels: list[str], version: str, device: str = "cpu",
+                 blank_malls=()):
         import torch
 
         model = model.eval().to(device)
@@ -39,6 +41,7 @@ class FusedPredictor:
         self.image_size = int(model.cfg.image_size)
         self.device = torch.device(device)
         self._no_image = np.zeros((self.image_size, self.image_size, 3), dtype=np.uint8)
+        self.blank_malls = frozenset(blank_malls)  # abused mall categories: read as empty, as in training
 
     @classmethod
     def load(cls, path=DEFAULT_MODEL, device: str = "cpu") -> FusedPredictor:
@@ -62,13 +65,15 @@ class FusedPredictor:
         model = FusedClassifier(FusedConfig(**model_cfg))
         model.load_state_dict(torch.load(path / "model.pt", map_location="cpu", weights_only=True))
         return cls(model, Vocab.load(path / "vocab.json"), build_tokenizer(meta), meta["labels"], meta["version"],
-                   device=str(device))
+                   device=str(device), blank_malls=meta.get("blank_malls", ()))
 
     def preprocess(self, title: str, mall_category: str = "", image=None) -> dict[str, np.ndarray]:
         """One product -> numpy arrays. `image`: RGB uint8 HxWx3 (resized here if not image_size), or None."""
         from shopcat.text.data import mall_text
 
         cfg = self.cfg
+        if mall_category in self.blank_malls:
+            mall_category = ""
         title_ids = self.vocab.encode(self.tokenizer.tokenize(title or ""), cfg.title_len)
         mall_ids = self.vocab.encode(self.tokenizer.tokenize(mall_text(mall_category)), cfg.mall_len)
         if image is None:

@@ -74,7 +74,7 @@ def train_on_catalog(data, out, *, images: bool = False, seed: int = 0, epochs: 
                      recipe: dict | None = None, abused_malls: str = "drop") -> Path:
     """Train on the catalog file `data`, write the model and its card to `out`; returns the folder.
 
-    abused_malls="drop" (text models): mall categories whose training labels the titles contradict
+    abused_malls="drop" (text and fused models): mall categories whose training labels the titles contradict
     (`shopcat.text.mall_abuse`) are listed on the training split, their contradicted rows dropped and the
     categories blanked in training, scoring and serving; the list and its evidence go into the card and
     `abused_malls.csv` for review. "keep" trains on every row as it is."""
@@ -94,31 +94,31 @@ def train_on_catalog(data, out, *, images: bool = False, seed: int = 0, epochs: 
     card = {"name": out.name, "data": data_info, "folder": folder_text, "seed": seed,
             "split": f"stratified random: {len(corpus.train)} train / {len(corpus.val)} validation / "
                      f"{len(corpus.test)} test rows (seed {seed})"}
+    if abused_malls not in ("drop", "keep"):
+        raise TrainError(f"abused_malls must be 'drop' or 'keep', not {abused_malls!r}")
+    pixels, has_image = file_images(df) if images else (None, None)
+    if images and not has_image.any():
+        raise TrainError("--images was given but no row's `image` is a readable local file")
+    blank = []
+    if abused_malls == "drop":
+        corpus, listed, drop = ex.filter_abused_malls(corpus)
+        blank = listed["mall_category"].tolist()
+        card["abused_malls"] = {"listed": blank, "training_rows_dropped": int(drop.sum())}
+        out.mkdir(parents=True, exist_ok=True)
+        listed.to_csv(out / "abused_malls.csv", index=False, encoding="utf-8")
     if images:
         from shopcat.models import train as ft
         from shopcat.models.predictor import save_fused_model
 
-        pixels, has_image = file_images(df)
-        if not has_image.any():
-            raise TrainError("--images was given but no row's `image` is a readable local file")
         run = ft.run_fused(corpus, df, pixels, has_image, seed=seed, num_threads=threads,
                            **{**FUSED_RECIPE, **(recipe or {})})
         test = run["levels"]["fused (name + mall + image)"]
         card.update(architecture="fused name + mall + image (notebook 06)", images_found=int(has_image.sum()),
                     metrics={"test": test})
-        save_fused_model(out, run["model"], run["vocab"], corpus.leaves, tok, card=card)
+        save_fused_model(out, run["model"], run["vocab"], corpus.leaves, tok, card=card, blank_malls=blank)
     else:
         from shopcat.text.predictor import save_text_model
 
-        blank = []
-        if abused_malls == "drop":
-            corpus, listed, drop = ex.filter_abused_malls(corpus)
-            blank = listed["mall_category"].tolist()
-            card["abused_malls"] = {"listed": blank, "training_rows_dropped": int(drop.sum())}
-            out.mkdir(parents=True, exist_ok=True)
-            listed.to_csv(out / "abused_malls.csv", index=False, encoding="utf-8")
-        elif abused_malls != "keep":
-            raise TrainError(f"abused_malls must be 'drop' or 'keep', not {abused_malls!r}")
         run = ex.run_textcnn(corpus, seed=seed, epochs=epochs, progress=progress, logits=True, num_threads=threads,
                              **{**TEXT_RECIPE, **(recipe or {})})
         card.update(architecture="wide n-gram branch + leaf names (notebook 01's best text model)",
@@ -147,7 +147,7 @@ def cli_train(argv: list[str]) -> int:
     parser.add_argument("--data-kind", default="real", choices=("real", "simulated"))
     parser.add_argument("--abused-malls", default="drop", choices=("drop", "keep"),
                         help="drop: list mall categories whose labels the titles contradict, drop their contradicted "
-                             "training rows and ignore those categories (text model; default); keep: train on every row")
+                             "training rows and ignore those categories (default); keep: train on every row")
     parser.add_argument("--threads", type=int, help="torch threads (default: every core; 1 when the cores are shared)")
     args = parser.parse_args(argv)
     from shopcat.data.schema import CatalogError
