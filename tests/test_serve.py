@@ -196,6 +196,25 @@ def test_cpu_budget_measures_both_sides(stand_in_path):
     assert budget["perfect_pipeline_msg_per_s"] == pytest.approx(budget["cores"] / per_message_s)
 
 
+def test_a_closed_sink_lets_its_producer_go_at_once():
+    """The naive loop's producer outlived it (its error callback refers back to the sink, so only a full garbage
+    collection freed it) and kept reconnecting to the benchmark's stopped broker; close() ends it at once."""
+    from shopcat.serve.transport import KafkaSink
+
+    def native_threads() -> int:
+        return len(os.listdir("/proc/self/task"))
+
+    gc.disable()
+    try:
+        before = native_threads()
+        sink = KafkaSink(Transport("127.0.0.1:1"))  # nothing listens: the client retries until it is destroyed
+        assert native_threads() > before  # librdkafka's own threads
+        assert sink.close(timeout=1) == 0
+        assert wait_until(lambda: native_threads() == before, 10)
+    finally:
+        gc.enable()
+
+
 def test_stand_in_round_trip(stand_in_path):
     predictor = StandInPredictor.load(stand_in_path)
     batch = predictor.collate([predictor.preprocess("red shoes", "패션"), predictor.preprocess("tv 55 inch", "")])

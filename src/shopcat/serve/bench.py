@@ -90,6 +90,7 @@ def run_naive(bootstrap: str, model_path, values: list[bytes], cfg: ServeConfig 
             done += 1
     seconds = time.monotonic() - (first or deadline)
     source.close()
+    sink.close()
     return {"mode": "naive", "messages": done, "seconds": seconds, "msg_per_s": done / seconds,
             **percentiles_ms(np.asarray(latencies)), "load_avg": load_average()}
 

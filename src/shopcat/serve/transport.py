@@ -273,6 +273,14 @@ class KafkaSink:
             if time.monotonic() >= deadline:
                 return len(self.producer)
 
+    def close(self, timeout: float = 30) -> int:
+        """Flush, then let the producer go now: its error callback refers back to this sink, so without this
+        only a full garbage collection frees it, and until then it keeps reconnecting to a broker that may be
+        gone. Returns how many deliveries were still outstanding."""
+        left = self.flush(timeout)
+        self.producer = None
+        return left
+
 
 class MemorySink:
     def __init__(self, transport: Transport):
@@ -287,6 +295,9 @@ class MemorySink:
         pass
 
     def flush(self, timeout: float = 30) -> int:
+        return 0
+
+    def close(self, timeout: float = 30) -> int:
         return 0
 
 
