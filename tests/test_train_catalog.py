@@ -105,6 +105,7 @@ def test_train_with_images_writes_a_fused_model_that_ignores_abused_malls_and_pr
     meta = read_meta(folder)
     card = meta["card"]
     assert meta["kind"] == "fused" and card["images_found"] == int((df["image"] != "").sum())
+    assert meta["model"]["fusion_input"] == "logprobs"  # 06's best servable head: fit on out-of-fold outputs
     assert abused in meta["blank_malls"] and card["abused_malls"]["training_rows_dropped"] > 25
     model = load_model(folder)
     title = df.loc[abusive[0], "title"]
