@@ -6,10 +6,10 @@
 Text only, the model is notebook 01's best and served one: the wide n-gram branch with leaf names (a full-rank
 linear layer over TF-IDF weighted hashed word and character n-grams, trained with the one-vs-rest squared
 hinge, plus the title's and mall category's cosines with each leaf path times learned gains), trained with
-early stopping on validation accuracy. With
-`--images` and local image files in the `image` column, it is notebook 06's fused name + mall + image
-model with the head fit on out-of-fold branch outputs (06's best servable head). The catalog is split into train / validation / test (stratified by leaf); the model card reports
-per-level accuracy on validation and test, and goes into the model folder beside the weights. Abused mall
+early stopping on validation accuracy. With `--images` and local image files in the `image` column, it is
+notebook 06's fused name + mall + image model with the head fit on out-of-fold branch outputs (06's best
+servable head). The catalog is split into train / validation / test (stratified by leaf); the model card
+reports per-level accuracy on validation and test, and goes into the model folder beside the weights. Abused mall
 categories (a seller category that takes any product, with labels that follow it) are listed on the
 training split, their contradicted rows dropped and the categories ignored (`--abused-malls keep` trains
 on every row as it is; notebook 01 measures what the filter adds).
@@ -115,8 +115,8 @@ def train_on_catalog(data, out, *, images: bool = False, seed: int = 0, epochs: 
         run = ft.run_fused(corpus, df, pixels, has_image, seed=seed, num_threads=threads,
                            **{**FUSED_RECIPE, **(recipe or {})})
         test = run["levels"]["fused (name + mall + image)"]
-        card.update(architecture="fused name + mall + image, out-of-fold head (notebook 06)", images_found=int(has_image.sum()),
-                    metrics={"test": test})
+        card.update(architecture="fused name + mall + image, out-of-fold head (notebook 06)",
+                    images_found=int(has_image.sum()), metrics={"test": test})
         save_fused_model(out, run["model"], run["vocab"], corpus.leaves, tok, card=card, blank_malls=blank)
     else:
         from shopcat.text.predictor import save_text_model
