@@ -57,7 +57,7 @@ def test_notebook_06_runs_on_a_catalog_file_with_image_files(tmp_path):
     params = {"profile": "smoke", "seeds": [0], "data": str(catalog), "epochs": 1, "name_mall_epochs": 1,
               "image_epochs": 1, "fusion_epochs": 1, "embed_dim": 16, "n_maps": 8, "title_len": 16, "branch_dim": 16,
               "fcl_dim": 16, "image_size": 32, "image_channels": [8, 16], "throughput_batches": 1, "tradeoff": False,
-              "save_model": False}
+              "save_model": True}
     env = {**os.environ, "SHOPCAT_REPORTS": str(tmp_path / "reports"), "SHOPCAT_MODELS": str(tmp_path / "models"),
            "SHOPCAT_DATA": str(tmp_path / "data")}
     run = subprocess.run([sys.executable, "-m", "papermill", str(config.NOTEBOOKS_DIR / "06_multitask.ipynb"),
@@ -68,3 +68,8 @@ def test_notebook_06_runs_on_a_catalog_file_with_image_files(tmp_path):
     assert record["data"]["kind"] == "real" and record["data"]["rows"] == 500
     systems = {row["system"] for row in record["metrics"]["per_system"]}
     assert {"fused (name + mall + image)", "image only", "fused, image removed"} <= systems
+    # the served model (notebook 13 loads it) is the out-of-fold head, with the tokenizer's settings, as
+    # `shopcat train --images` writes it
+    saved = json.loads((tmp_path / "models" / "fused" / "latest" / "model.json").read_text(encoding="utf-8"))
+    assert saved["card"]["head"] == "fused, out-of-fold head" and saved["model"]["fusion_input"] == "logprobs"
+    assert saved["tokenizer"]["kind"] in ("kiwi", "whitespace") and len(saved["tokenizer"]) > 1
