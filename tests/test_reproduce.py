@@ -109,6 +109,47 @@ def test_unknown_override_or_notebook_is_refused(project):
     assert reproduce("cpu", only=["99_missing"], **project) == 2
 
 
+TIMED_CELL = """import time
+from shopcat.reproduce import verdicts as V
+from shopcat.reproduce.report import Report, data_source
+report = Report(name, params=dict(seed=seed))
+start = time.time()
+time.sleep(pause)
+claim = V.Claim("it waits", a="pause", unit="value", threshold=0.0, deck="-")
+report.save(metrics={"start": start, "end": time.time()}, data=data_source("simulated", "none"), claim="waits",
+            deck="-", verdicts=[V.judge(claim, V.Evidence(pause, pause, pause, 1, "set"))])"""
+
+
+def test_jobs_run_notebooks_side_by_side_after_their_upstream_and_timed_ones_alone(project, capsys):
+    notebooks, reports = project["notebooks_dir"], project["reports_dir"]
+    (notebooks / "01_tiny.ipynb").unlink()
+    names = ["01_a", "02_b", "03_reads_a", "04_timed"]
+    for name in names:
+        write_notebook(notebooks / f"{name}.ipynb", f"name = {name!r}\nseed = 0\npause = 3.0", body=TIMED_CELL)
+    assert reproduce("cpu", jobs=2, upstream={"03_reads_a": ("01_a",)}, run_alone=frozenset({"04_timed"}),
+                     **project) == 0
+    spans = {}
+    for name in names:
+        record = json.loads((reports / f"{name}.json").read_text())
+        assert record["status"] == "ok", name
+        spans[name] = (record["metrics"]["start"], record["metrics"]["end"])
+
+    def overlap(x, y):
+        return spans[x][0] < spans[y][1] and spans[y][0] < spans[x][1]
+
+    assert overlap("01_a", "02_b")  # two at a time
+    assert spans["03_reads_a"][0] >= spans["01_a"][1]  # after the notebook it reads from
+    assert not any(overlap("04_timed", other) for other in names if other != "04_timed")  # alone
+    assert "2 at a time" in capsys.readouterr().out
+
+    # a failure stops the run: nothing starts after it, the scorecard marks it
+    write_notebook(notebooks / "02_b.ipynb", "name = '02_b'\nseed = 0\npause = -1.0", body=TIMED_CELL)
+    assert reproduce("cpu", jobs=2, force=True, upstream={}, run_alone=frozenset(), **project) == 1
+    assert "02_b failed at cell 3" in capsys.readouterr().err
+    assert json.loads((reports / "02_b.json").read_text())["status"] == "failed"
+    assert json.loads((reports / "04_timed.json").read_text())["metrics"]["start"] == spans["04_timed"][0]  # not rerun
+
+
 def test_scorecard_names_data_kind_and_unrun_experiments(tmp_path):
     from shopcat.reproduce import verdicts as V
 
