@@ -1,6 +1,7 @@
 """The fused multi-task model: shapes, products without images, saved-model round trip, two-stage training."""
 
 import copy
+import dataclasses
 import subprocess
 import sys
 
@@ -157,6 +158,19 @@ def test_forward_throughput_reports_a_rate(trained):
     predictor = FusedPredictor.load(trained["folder"])
     figures = fused_forward_throughput(predictor, batch_size=16, n_batches=2, threads=1, repeats=1)
     assert figures["products_per_s"] > 0 and figures["batch_size"] == 16 and figures["image_size"] == 24
+
+
+@pytest.mark.parametrize("fusion_input", ["features", "logprobs"])
+def test_image_branch_alternatives_are_timed_under_either_head(trained, fusion_input):
+    """Notebook 06 times MobileNetV2 trunks inside the served model, whose head may read log-probabilities."""
+    from shopcat.models.tradeoff import MobileNetBranch, fused_throughput
+
+    run = trained["run"]
+    cfg = dataclasses.replace(run["cfg"], fusion_input=fusion_input)
+    branch = MobileNetBranch(cfg, n_blocks=2)
+    figures = fused_throughput(cfg, run["vocab"], trained["corpus"].leaves, "whitespace", image_branch=branch,
+                               batch_size=8, n_batches=1, threads=1)
+    assert figures["products_per_s"] > 0 and figures["batch_size"] == 8
 
 
 def test_pipeline_serves_the_fused_model_from_a_jpeg_message(trained):

@@ -8,8 +8,9 @@ with its name and the failing cell, and the scorecard marks it failed.
 
 With `jobs` > 1 several notebooks run at once, each in its own kernel: most train single-threaded, so on
 the 2-core machine two at a time nearly halve the cpu profile. A notebook then starts once the notebooks
-it reads from (UPSTREAM) have finished, and the ones that report speeds (RUN_ALONE) run with nothing
-beside them. Numbers do not depend on `jobs`: every notebook fixes its own seeds and thread count.
+it reads from (UPSTREAM) have finished, and the ones that report speeds or use every core (RUN_ALONE)
+run with nothing beside them. Numbers do not depend on `jobs`: every notebook fixes its own seeds and
+thread count.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ UPSTREAM = {
     "12_explain": ("06_multitask",),  # Grad-CAM on models/fused/latest
     "13_serving_throughput": ("01_baseline_vs_human", "06_multitask"),  # serves models/text and models/fused
 }
-# Notebooks whose results include speeds (images/s, products/s, messages/s): never timed beside another one.
+# Notebooks never run beside another: 05, 06 and 13 report speeds (images/s, products/s, messages/s), and 04
+# trains with torch's default of one thread per core, which stalls when another process holds a core.
 RUN_ALONE = frozenset({"04_image_backbones", "05_image_resolution", "06_multitask", "13_serving_throughput"})
 HTML_LIMIT_BYTES = 5 * 1024 * 1024
 
@@ -242,7 +244,8 @@ def reproduce(
     pending = []
     for nb in notebooks:
         name = nb.stem
-        upstream_keys = [keys.get(up) or _last_good_key(reports_dir, up) or "" for up in upstream.get(name, ())]
+        upstream_keys = [keys.get(up) or _last_good_key(reports_dir, up) or ""
+                         for up in upstream.get(name, ())]
         keys[name] = run_key(nb, merged[name], profile, src, upstream_keys)
         if not force and _last_good_key(reports_dir, name) == keys[name]:
             print(f"{name}: unchanged since its last successful run, skipped")
@@ -322,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="space- or comma-separated notebook names (without .ipynb)")
     parser.add_argument("--set", default="", help='overrides "key=value key2=value2", values read as YAML')
     parser.add_argument("--force", action="store_true", help="rerun even when nothing changed")
-    parser.add_argument("--jobs", type=int, default=1, help="notebooks run at once (those that time speeds run alone)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="notebooks run at once (RUN_ALONE ones, which time speeds, still run alone)")
     args = parser.parse_args(argv)
     only = [n for n in args.only.replace(",", " ").split() if n]
     return reproduce(args.profile, only or None, parse_overrides(args.set), args.force, jobs=args.jobs)
