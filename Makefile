@@ -29,7 +29,7 @@ export OFFLINE_PACKAGES
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 	@echo "  variables: PROFILE=smoke|cpu|gpu (default cpu)  ONLY=\"00_catalog_overview ...\"  P=\"key=value ...\""
-	@echo "             JOBS=n notebooks at once (default 2, 1 for gpu; those that time speeds always run alone)"
+	@echo "             JOBS=n notebooks at once (default 2, 1 for gpu; those that time speeds or use every core run alone)"
 
 setup: $(STAMP) ## create .venv and install the package with its extras (fast when already done)
 

@@ -31,7 +31,7 @@ class MobileNetBranch(nn.Module):
         with torch.no_grad():
             width = self.trunk(torch.zeros(1, 3, cfg.image_size, cfg.image_size)).shape[1]
         self.hidden = nn.Linear(width, cfg.branch_dim)
-        self.head = nn.Linear(cfg.branch_dim, cfg.n_classes)  # as ImageBranch's: a logprobs fusion head reads it
+        self.head = nn.Linear(cfg.branch_dim, cfg.n_classes)  # as ImageBranch's: a logprobs head reads it
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
 

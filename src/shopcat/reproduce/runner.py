@@ -253,13 +253,12 @@ def reproduce(
             pending.append(nb)
 
     started = time.time()
-    waiting_for = {nb.stem for nb in pending}  # notebooks of this run not finished yet
     running: dict[Future, str] = {}
     exit_code = 0
     pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) if jobs > 1 else None
     try:
         while pending or running:
-            for nb in _startable(pending, running.values(), waiting_for, jobs, upstream, run_alone):
+            for nb in _startable(pending, set(running.values()), jobs, upstream, run_alone):
                 pending.remove(nb)
                 print(f"{nb.stem}: running (profile {profile})", flush=True)
                 args = (nb, merged[nb.stem], profile, keys[nb.stem], reports_dir)
@@ -269,7 +268,6 @@ def reproduce(
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 name = running.pop(future)
-                waiting_for.discard(name)
                 try:
                     record = future.result()
                 except NotebookFailed as exc:
@@ -289,13 +287,13 @@ def reproduce(
     return exit_code
 
 
-def _startable(pending: list[Path], running, waiting_for: set[str], jobs: int, upstream: dict,
-               run_alone) -> list[Path]:
+def _startable(pending: list[Path], running: set[str], jobs: int, upstream: dict, run_alone) -> list[Path]:
     """The pending notebooks that may start now, in number order.
 
-    A notebook waits for its upstream notebooks of this run; one in `run_alone` starts only on an idle
-    machine and holds it; the others fill the free slots. With jobs=1 this is plain number order."""
-    running = set(running)
+    A notebook waits for its upstream notebooks of this run (pending or running); one in `run_alone` starts
+    only on an idle machine and holds it; the others fill the free slots. With jobs=1 this is plain number
+    order."""
+    waiting_for = running | {nb.stem for nb in pending}
     chosen: list[Path] = []
     for nb in pending:
         busy = running | {c.stem for c in chosen}
@@ -326,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", default="", help='overrides "key=value key2=value2", values read as YAML')
     parser.add_argument("--force", action="store_true", help="rerun even when nothing changed")
     parser.add_argument("--jobs", type=int, default=1,
-                        help="notebooks run at once (RUN_ALONE ones, which time speeds, still run alone)")
+                        help="notebooks run at once (RUN_ALONE ones, which time speeds or use every core, "
+                             "still run alone)")
     args = parser.parse_args(argv)
     only = [n for n in args.only.replace(",", " ").split() if n]
     return reproduce(args.profile, only or None, parse_overrides(args.set), args.force, jobs=args.jobs)

@@ -5,8 +5,8 @@ title ('... 기저귀크림 150ml' is 출산/육아>기저귀>기저귀크림) a
 platform's own path, or close to it. A one-vs-rest linear model (the TF-IDF peer) cannot use that: each
 leaf is a yes/no question with no text of its own. Here each leaf path is a character 2-3-gram TF-IDF
 vector (the space in which the rule system, `shopcat.text.baselines.RuleBaseline`, matches mall categories),
-and a product's title and mall category are vectors in the same space; their cosines with every leaf are two extra scores a
-TextClassifier adds to its logits with a learned gain each (`TextCNNConfig.label_text_rows`).
+and a product's title and mall category are vectors in the same space; their cosines with every leaf are two
+extra scores a TextClassifier adds to its logits with a learned gain each (`TextCNNConfig.label_text_rows`).
 
 The vectoriser is fit on the leaf list alone, so it is rebuilt from a saved model's labels: nothing more
 to save. Products are stored as the ids and weights of their grams (`encode`), never as dense

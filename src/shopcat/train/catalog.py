@@ -9,8 +9,8 @@ hinge, plus the title's and mall category's cosines with each leaf path times le
 early stopping on validation accuracy. With `--images` and local image files in the `image` column, it is
 notebook 06's fused name + mall + image model with the head fit on out-of-fold branch outputs (06's best
 servable head). The catalog is split into train / validation / test (stratified by leaf); the model card
-reports per-level accuracy on validation and test, and goes into the model folder beside the weights. Abused mall
-categories (a seller category that takes any product, with labels that follow it) are listed on the
+reports per-level accuracy on validation and test, and goes into the model folder beside the weights. Abused
+mall categories (a seller category that takes any product, with labels that follow it) are listed on the
 training split, their contradicted rows dropped and the categories ignored (`--abused-malls keep` trains
 on every row as it is; notebook 01 measures what the filter adds).
 """
@@ -31,9 +31,9 @@ from shopcat import config
 # notebook 01's cpu-profile settings for its best model ("wide n-gram branch + leaf names")
 TEXT_RECIPE = dict(cnn=False, wide=True, wide_l2=5e-4, loss="ovr_hinge", label_smoothing=0.0, lr=0.005,
                    batch_size=128, patience=5, label_text=True, subword={"kiwi_tokens": False, "title_maxn": 0})
-# notebook 06's cpu-profile settings for the fused model, with its best servable head: fit on out-of-fold branch
-# log-probabilities (+3.0 points [1.3, 4.7] over the deck's in-sample head, 3 seeds; the head with the TF-IDF
-# peer as a fourth input scores higher but cannot be served without the peer's scores)
+# notebook 06's cpu-profile settings for the fused model, with its best servable head: fit on out-of-fold
+# branch log-probabilities (+3.0 points [1.3, 4.7] over the deck's in-sample head, 3 seeds; the head with the
+# TF-IDF peer as a fourth input scores higher but cannot be served without the peer's scores)
 FUSED_RECIPE = dict(embed_dim=64, n_maps=64, title_len=24, mall_len=8, branch_dim=128, fcl_dim=256, dropout=0.3,
                     image_dropout=0.3, image_channels=(24, 48, 96, 128), epochs=6, image_epochs=6, fusion_epochs=10,
                     batch_size=128, lr=2e-3, fusion_fit="oof", oof_folds=3)
