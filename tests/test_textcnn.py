@@ -49,6 +49,20 @@ def test_training_reduces_loss_on_tiny_set():
     assert max(row["val_acc"] for row in result.history) > 0.8
 
 
+def test_word_dropout_hides_whole_tokens_in_training_only():
+    torch.manual_seed(0)
+    encoder = TextCNN(make_embedding(30, 8), widths=(1, 2), n_maps=6, dropout=0.0, word_dropout=1.0)
+    title = torch.randint(2, 30, (4, 9))
+    padding_only = encoder(torch.zeros_like(title))
+    assert torch.equal(encoder(title), padding_only)  # training: every token hidden, as if the title were empty
+    encoder.eval()
+    assert not torch.equal(encoder(title), encoder(torch.zeros_like(title)))  # served: every token read
+    grams = torch.randint(1, 20, (4, 9, 3))
+    with_grams = TextCNN(make_embedding(30, 8), widths=(1, 2), n_maps=6, dropout=0.0, word_dropout=1.0,
+                         subword=torch.nn.EmbeddingBag(20, 8, mode="mean", padding_idx=0))
+    assert torch.equal(with_grams(title, grams), with_grams(torch.zeros_like(title), torch.zeros_like(grams)))
+
+
 def wide_model(buckets=64, k=3, l2=0.1):
     cfg = TextCNNConfig(vocab_size=10, n_classes=k, cnn=False, wide_buckets=buckets, wide_l2=l2)
     return TextClassifier(cfg)

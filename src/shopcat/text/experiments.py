@@ -86,6 +86,7 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
                 embedding: str = "random", w2v: dict | None = None, w2v_extra: dict | None = None,
                 w2v_epochs: int = 5, embedding_geometry: bool = False,
                 embed_dim: int = 100, n_maps: int = 100, fcl_dim: int = 256, dropout: float = 0.5,
+                widths: tuple[int, ...] = (3, 4, 5), word_dropout: float = 0.0,
                 title_len: int = 32, mall_len: int = 8, epochs: int = 30, batch_size: int = 64,
                 lr: float = 1e-3, patience: int = 5, seed: int = 0, progress: bool = False,
                 num_threads: int | None = None, cnn: bool = True, token_ngrams: bool = False, bag: bool = False,
@@ -141,8 +142,9 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
     buckets = featurizer.cfg.buckets if featurizer else 0
     leaf_text = LabelText(corpus.leaves) if label_text else None
     cfg = TextCNNConfig(vocab_size=len(vocab), n_classes=len(corpus.leaves), embed_dim=embed_dim, n_maps=n_maps,
-                        fcl_dim=fcl_dim, dropout=dropout, use_mall=use_mall, title_len=title_len,
-                        mall_len=mall_len, freeze_embedding=embedding == "w2v-frozen", cnn=cnn,
+                        fcl_dim=fcl_dim, dropout=dropout, widths=tuple(widths), word_dropout=word_dropout,
+                        use_mall=use_mall, title_len=title_len, mall_len=mall_len,
+                        freeze_embedding=embedding == "w2v-frozen", cnn=cnn,
                         ngram_buckets=buckets if (token_ngrams and cnn) else 0, bag_buckets=buckets if bag else 0,
                         bag_dim=bag_dim, bag_dropout=bag_dropout, embed_dropout=embed_dropout,
                         wide_buckets=wide_buckets if wide else 0, wide_l2=wide_l2,

@@ -4,6 +4,11 @@
 reads the seller's own mall category, the two codes are concatenated, pass one hidden layer of width
 `fcl_dim` and end in one logit per platform leaf.
 
+Kim's widths 3/4/5 read phrases of a sentence; a product title is a short list of words whose order says
+little, so notebook 01 uses widths 1 and 2 (each word, and each pair, as a feature), a wider embedding and
+head, and `word_dropout` (a product seen without some of its words while training, so that no single word
+decides alone). The probes behind these settings are in the README's text-model table.
+
 Two optional additions read the hashed character n-grams of `shopcat.text.subword` (both off by default):
 - `ngram_buckets > 0`: each token's embedding is its own vector plus the mean of its n-grams' vectors
   (fastText's subword composition), so rare and unseen words still have a meaningful input;
@@ -53,6 +58,7 @@ class TextCNNConfig:
     bag_dim: int = 64
     bag_dropout: float = 0.0  # share of a product's hashed features dropped at random while training
     embed_dropout: float = 0.0  # dropout on the token embeddings (before the convolutions)
+    word_dropout: float = 0.0  # share of a text's tokens hidden (as padding) while training
     wide_buckets: int = 0  # rows of the wide branch's table (0: no wide branch); bag ids are folded into them
     wide_l2: float = 0.0  # L2 penalty on the wide weights a batch touches
     label_text_rows: int = 0  # rows of the leaf-path gram table (LabelText.rows; 0: no label-text scores)
@@ -63,10 +69,11 @@ class TextCNN(nn.Module):
     """Token ids (B, T) -> a fixed-length code (B, n_maps * len(widths))."""
 
     def __init__(self, embedding: nn.Embedding, widths=(3, 4, 5), n_maps=100, dropout=0.5,
-                 subword: nn.EmbeddingBag | None = None, embed_dropout: float = 0.0):
+                 subword: nn.EmbeddingBag | None = None, embed_dropout: float = 0.0, word_dropout: float = 0.0):
         super().__init__()
         self.embedding = embedding  # may be shared with another encoder
         self.subword = subword  # token n-gram table (may be shared too), or None
+        self.word_dropout = word_dropout
         self.embed_dropout = nn.Dropout(embed_dropout)
         embed_dim = embedding.embedding_dim
         self.convs = nn.ModuleList(nn.Conv1d(embed_dim, n_maps, w) for w in widths)
@@ -75,6 +82,10 @@ class TextCNN(nn.Module):
         self.out_dim = n_maps * len(widths)
 
     def forward(self, ids: torch.Tensor, grams: torch.Tensor | None = None) -> torch.Tensor:
+        if self.training and self.word_dropout > 0:  # a product seen without some of its words
+            hidden = torch.rand(ids.shape, device=ids.device) < self.word_dropout
+            ids = ids.masked_fill(hidden, 0)
+            grams = grams.masked_fill(hidden.unsqueeze(-1), 0) if grams is not None else None
         x = self.embedding(ids)  # (B, T, E)
         if self.subword is not None:  # + mean of each token's n-gram vectors (B, T, G) -> (B, T, E)
             x = x + self.subword(grams.reshape(-1, grams.size(-1))).view_as(x)
@@ -117,11 +128,12 @@ class TextClassifier(nn.Module):
             if subword is not None:
                 nn.init.normal_(subword.weight, 0.0, 0.1)  # starts small next to the token's own vector
                 subword.weight.data[0] = 0.0
-            self.title = TextCNN(self.embedding, cfg.widths, cfg.n_maps, cfg.dropout, subword, cfg.embed_dropout)
+            self.title = TextCNN(self.embedding, cfg.widths, cfg.n_maps, cfg.dropout, subword, cfg.embed_dropout,
+                                 cfg.word_dropout)
             code_dim = self.title.out_dim
             if cfg.use_mall:
                 self.mall = TextCNN(self.embedding, cfg.mall_widths, cfg.mall_maps, cfg.dropout, subword,
-                                    cfg.embed_dropout)
+                                    cfg.embed_dropout, cfg.word_dropout)
                 code_dim += self.mall.out_dim
             self.hidden = nn.Linear(code_dim, cfg.fcl_dim)
             self.dropout = nn.Dropout(cfg.dropout)
