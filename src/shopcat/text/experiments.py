@@ -118,6 +118,9 @@ def run_textcnn(corpus: Corpus, *, use_mall: bool = True, vocab_size: int | None
     cnn=False keeps that branch alone. The returned "training" holds epochs run, best epoch, per-epoch
     curves, seconds per epoch and products/s.
 
+    widths are the title's convolution widths (Kim's 3, 4, 5 by default; notebook 01 uses 1 and 2) and
+    word_dropout the share of a product's tokens hidden while training (`TextCNNConfig.word_dropout`).
+
     label_text=True adds the leaf paths' own words (`shopcat.text.label_text`): the title's and the mall
     category's cosine with every leaf path, each times a learned gain (starting at `label_text_gain`).
 
