@@ -65,6 +65,12 @@ class TextCNNConfig:
     label_text_gain: float = 1.0  # starting gain of each label-text score (learned)
 
 
+def random_mask(ids: torch.Tensor, share: float) -> torch.Tensor:
+    """True at a random `share` of the positions: the ids a training step hides (sets to padding), so a
+    product is seen with part of its words or features (word dropout, bag dropout)."""
+    return torch.rand(ids.shape, device=ids.device) < share
+
+
 class TextCNN(nn.Module):
     """Token ids (B, T) -> a fixed-length code (B, n_maps * len(widths))."""
 
@@ -83,7 +89,7 @@ class TextCNN(nn.Module):
 
     def forward(self, ids: torch.Tensor, grams: torch.Tensor | None = None) -> torch.Tensor:
         if self.training and self.word_dropout > 0:  # a product seen without some of its words
-            hidden = torch.rand(ids.shape, device=ids.device) < self.word_dropout
+            hidden = random_mask(ids, self.word_dropout)
             ids = ids.masked_fill(hidden, 0)
             grams = grams.masked_fill(hidden.unsqueeze(-1), 0) if grams is not None else None
         x = self.embedding(ids)  # (B, T, E)
@@ -164,7 +170,7 @@ class TextClassifier(nn.Module):
         if self.bag is not None:
             seen = bag
             if self.training and self.cfg.bag_dropout > 0:  # a product seen with a random part of its features
-                seen = bag.masked_fill(torch.rand(bag.shape, device=bag.device) < self.cfg.bag_dropout, 0)
+                seen = bag.masked_fill(random_mask(bag, self.cfg.bag_dropout), 0)
             logits = logits + self.bag_head(self.bag(seen))
         if self.wide is not None:
             rows = self.wide_rows(bag)
