@@ -79,3 +79,21 @@ def test_word2vec_variant_reports_validation_accuracy_and_its_starting_geometry(
     random = ex.run_textcnn(corpus, seed=0, embedding_geometry=True, **{**SMALL, "epochs": 1})
     assert random["w2v_coverage"] is None and random["geometry"]["terms"] == random["vocab_size"] - 2
     assert "geometry" in ex.free(random)  # figures, kept for the report
+
+
+def test_a_character_corpus_splits_like_the_morpheme_corpus_and_its_textcnn_learns():
+    """01's character TextCNN is scored on the same rows as the morpheme one: split_corpus depends on the rows
+    and the seed only, so the two corpora must agree row for row; the characters carry no spaces."""
+    df, words = prepared()
+    chars = ex.prepare_corpus(df, Tokenizer(kind="char"))[1]
+    by_word, by_char = ex.split_corpus(df, words, seed=3), ex.split_corpus(df, chars, seed=3)
+    for name in ("train", "val", "test"):
+        assert list(getattr(by_word, name)["product_id"]) == list(getattr(by_char, name)["product_id"])
+    assert by_word.leaves == by_char.leaves and by_word.test_truth == by_char.test_truth
+    assert (by_word.y_train == by_char.y_train).all()
+    title = by_char.tokens["train"]["title"][0]
+    assert all(len(t) == 1 and not t.isspace() for t in title)
+    assert title and set(title) <= set(by_char.train["title"].iloc[0].lower())  # promotional words are cut
+    run = ex.run_textcnn(by_char, seed=0, **{**SMALL, "widths": (2, 3), "title_len": 24, "mall_len": 12,
+                                             "epochs": 12, "embed_dim": 16, "n_maps": 16, "fcl_dim": 16})
+    assert run["levels"]["leaf"] > 0.6  # six leaves: chance is 1/6
